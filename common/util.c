@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Number parsing and host queries shared by hvmkit programs. */
+#include "hvmkit/util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/sysinfo.h>
+
+bool parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || !*s || isspace((unsigned char)*s) || *s == '-' || *s == '+')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || *end || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+bool parse_size(const char *s, bool bytes_default, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	unsigned int shift;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return false;
+	switch (toupper((unsigned char)*end)) {
+	case '\0':
+		shift = bytes_default ? 0 : 20;
+		break;
+	case 'B':
+		shift = 0;
+		break;
+	case 'K':
+		shift = 10;
+		break;
+	case 'M':
+		shift = 20;
+		break;
+	case 'G':
+		shift = 30;
+		break;
+	case 'T':
+		shift = 40;
+		break;
+	default:
+		return false;
+	}
+	if (*end) {
+		end++;
+		if (shift && (!strcasecmp(end, "iB") || !strcasecmp(end, "B")))
+			end += strlen(end);
+		if (*end)
+			return false;
+	}
+	if (shift && v > (UINT64_MAX >> shift))
+		return false;
+	*out = (uint64_t)v << shift;
+	return true;
+}
+
+const char *format_size(uint64_t bytes, char *buf, size_t len)
+{
+	static const char *const units[] = { "bytes", "KiB", "MiB", "GiB",
+					     "TiB" };
+	unsigned int u = 0;
+	uint64_t whole = bytes, rem = 0;
+
+	while (whole >= 1024 && u < ARRAY_SIZE(units) - 1) {
+		rem = whole % 1024;
+		whole /= 1024;
+		u++;
+	}
+	if (rem)
+		snprintf(buf, len, "%llu.%llu %s", (unsigned long long)whole,
+			 (unsigned long long)(rem * 10 / 1024), units[u]);
+	else
+		snprintf(buf, len, "%llu %s", (unsigned long long)whole,
+			 units[u]);
+	return buf;
+}
+
+uint64_t host_ram_bytes(void)
+{
+	struct sysinfo si;
+
+	if (sysinfo(&si) < 0)
+		return 0;
+	return (uint64_t)si.totalram * si.mem_unit;
+}

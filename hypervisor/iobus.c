@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Port-I/O and MMIO handler registry: a sorted array searched with binary
+ * search under a read lock.  Registrations are few (tens of ranges), so a
+ * sorted array beats a tree on both lookup cost and simplicity.
+ */
+#include "iobus.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+void iobus_init(struct iobus *bus, const char *name)
+{
+	memset(bus, 0, sizeof(*bus));
+	bus->name = name;
+	pthread_rwlock_init(&bus->lock, NULL);
+}
+
+void iobus_destroy(struct iobus *bus)
+{
+	free(bus->ranges);
+	bus->ranges = NULL;
+	bus->nr = bus->cap = 0;
+	pthread_rwlock_destroy(&bus->lock);
+}
+
+/* Index of the first range whose end lies above addr (bus->nr if none). */
+static unsigned int iobus_lower_bound(const struct iobus *bus, uint64_t addr)
+{
+	unsigned int lo = 0, hi = bus->nr;
+
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+		const struct iobus_range *r = &bus->ranges[mid];
+
+		if (r->base + r->len - 1 < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+int iobus_register(struct iobus *bus, uint64_t base, uint64_t len,
+		   iobus_fn *fn, void *opaque, const char *name)
+{
+	unsigned int i;
+	int ret = 0;
+
+	if (!len || !fn || base + len - 1 < base)
+		return -EINVAL;
+	pthread_rwlock_wrlock(&bus->lock);
+	i = iobus_lower_bound(bus, base);
+	if (i < bus->nr && bus->ranges[i].base <= base + len - 1) {
+		ret = -EEXIST;
+		goto out;
+	}
+	if (bus->nr == bus->cap) {
+		unsigned int cap = bus->cap ? bus->cap * 2 : 16;
+		struct iobus_range *r = realloc(bus->ranges, cap * sizeof(*r));
+
+		if (!r) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		bus->ranges = r;
+		bus->cap = cap;
+	}
+	memmove(&bus->ranges[i + 1], &bus->ranges[i],
+		(bus->nr - i) * sizeof(bus->ranges[0]));
+	bus->ranges[i] = (struct iobus_range){
+		.base = base, .len = len, .fn = fn, .opaque = opaque,
+		.name = name,
+	};
+	bus->nr++;
+out:
+	pthread_rwlock_unlock(&bus->lock);
+	return ret;
+}
+
+int iobus_unregister(struct iobus *bus, uint64_t base)
+{
+	unsigned int i;
+	int ret = -ENOENT;
+
+	pthread_rwlock_wrlock(&bus->lock);
+	i = iobus_lower_bound(bus, base);
+	if (i < bus->nr && bus->ranges[i].base == base) {
+		memmove(&bus->ranges[i], &bus->ranges[i + 1],
+			(bus->nr - i - 1) * sizeof(bus->ranges[0]));
+		bus->nr--;
+		ret = 0;
+	}
+	pthread_rwlock_unlock(&bus->lock);
+	return ret;
+}
+
+bool iobus_access(struct iobus *bus, unsigned int vcpu, uint64_t addr,
+		  uint8_t *data, unsigned int len, bool is_write)
+{
+	const struct iobus_range *r = NULL;
+	unsigned int i;
+
+	atomic_fetch_add_explicit(&bus->stats.accesses, 1,
+				  memory_order_relaxed);
+	pthread_rwlock_rdlock(&bus->lock);
+	i = iobus_lower_bound(bus, addr);
+	if (i < bus->nr && bus->ranges[i].base <= addr &&
+	    addr + len - 1 <= bus->ranges[i].base + bus->ranges[i].len - 1 &&
+	    addr + len - 1 >= addr)
+		r = &bus->ranges[i];
+	if (r)
+		r->fn(r->opaque, vcpu, addr, data, len, is_write);
+	pthread_rwlock_unlock(&bus->lock);
+	if (r)
+		return true;
+	if (is_write) {
+		atomic_fetch_add_explicit(&bus->stats.unclaimed_writes, 1,
+					  memory_order_relaxed);
+	} else {
+		memset(data, 0xff, len);
+		atomic_fetch_add_explicit(&bus->stats.unclaimed_reads, 1,
+					  memory_order_relaxed);
+	}
+	return false;
+}

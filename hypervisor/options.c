@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Command-line parsing for hvmkit-hypervisor. */
+#include "options.h"
+
+#include <getopt.h>
+#include <string.h>
+
+#include "hvmkit/log.h"
+#include "hvmkit/util.h"
+
+#define RAM_MIN   (2 * MiB)
+#define RAM_ALIGN (4 * KiB)
+/* 1 TiB: far below the 40+ physical address bits of any KVM host and
+ * above what anyone runs as an HVM guest on one host process. */
+#define RAM_MAX   (1024 * GiB)
+
+void hv_options_usage(FILE *out, const char *prog)
+{
+	fprintf(out,
+"Usage: %s --firmware FILE [OPTION]...\n"
+"Run one hardware-virtualized PC guest on Linux KVM.\n"
+"\n"
+"  -f, --firmware FILE        firmware image mapped below 4 GiB (SeaBIOS,\n"
+"                             OVMF or a test image; 64 KiB multiple, <= 16 MiB)\n"
+"  -m, --memory SIZE          guest RAM; suffix K, M, G (default 128M)\n"
+"  -c, --vcpus N              number of vCPUs (default 1)\n"
+"      --on-triple-fault ACT  'stop' (default) or 'reset'\n"
+"  -d, --debugcon FILE        where debug-port output (0x402, 0xe9) goes\n"
+"                             (default: standard output; '-' as well)\n"
+"      --stats                print exit and I/O counters when the guest stops\n"
+"  -v, --verbose              more messages (twice for debug)\n"
+"  -q, --quiet                errors only\n"
+"  -h, --help                 this help\n"
+"  -V, --version              version\n"
+"\n"
+"Exit status: the value the guest wrote to the test-exit port (0xf4) if it\n"
+"did; 0 after an orderly stop; 1 host error; 2 usage error; 3 guest crash\n"
+"(triple fault with --on-triple-fault=stop, or KVM emulation failure);\n"
+"128+N when stopped by signal N (SIGINT, SIGTERM, SIGHUP).\n", prog);
+}
+
+static const struct option long_opts[] = {
+	{ "firmware", required_argument, NULL, 'f' },
+	{ "memory", required_argument, NULL, 'm' },
+	{ "vcpus", required_argument, NULL, 'c' },
+	{ "on-triple-fault", required_argument, NULL, 't' },
+	{ "debugcon", required_argument, NULL, 'd' },
+	{ "stats", no_argument, NULL, 's' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+int hv_options_parse(int argc, char **argv, struct hv_options *opts)
+{
+	uint64_t v;
+	int c;
+
+	memset(opts, 0, sizeof(*opts));
+	opts->vm.ram_size = 128 * MiB;
+	opts->vm.nr_vcpus = 1;
+	opts->vm.on_triple_fault = TRIPLE_FAULT_STOP;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":f:m:c:d:vqhV", long_opts,
+				NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			opts->vm.firmware = optarg;
+			break;
+		case 'm':
+			if (!parse_size(optarg, false, &v)) {
+				log_error("--memory '%s': not a size (e.g. "
+					  "512M, 2G)", optarg);
+				return -1;
+			}
+			if (v < RAM_MIN || v > RAM_MAX || v % RAM_ALIGN) {
+				log_error("--memory '%s': must be a multiple "
+					  "of 4 KiB from 2 MiB to 1 TiB",
+					  optarg);
+				return -1;
+			}
+			opts->vm.ram_size = v;
+			break;
+		case 'c':
+			if (!parse_u64(optarg, 1, VM_MAX_VCPUS, &v)) {
+				log_error("--vcpus '%s': must be a number from "
+					  "1 to %d", optarg, VM_MAX_VCPUS);
+				return -1;
+			}
+			opts->vm.nr_vcpus = (unsigned int)v;
+			break;
+		case 't':
+			if (!strcmp(optarg, "stop")) {
+				opts->vm.on_triple_fault = TRIPLE_FAULT_STOP;
+			} else if (!strcmp(optarg, "reset")) {
+				opts->vm.on_triple_fault = TRIPLE_FAULT_RESET;
+			} else {
+				log_error("--on-triple-fault '%s': must be "
+					  "'stop' or 'reset'", optarg);
+				return -1;
+			}
+			break;
+		case 'd':
+			opts->debugcon_path = optarg;
+			break;
+		case 's':
+			opts->stats = true;
+			break;
+		case 'v':
+			opts->verbosity++;
+			break;
+		case 'q':
+			opts->verbosity = -1;
+			break;
+		case 'h':
+			opts->help = true;
+			return 0;
+		case 'V':
+			opts->version = true;
+			return 0;
+		case ':':
+			log_error("option '%s' needs an argument",
+				  argv[optind - 1]);
+			return -1;
+		default:
+			if (optopt)
+				log_error("unknown option '-%c' (see --help)",
+					  optopt);
+			else
+				log_error("unknown option '%s' (see --help)",
+					  argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		log_error("unexpected argument '%s' (see --help)",
+			  argv[optind]);
+		return -1;
+	}
+	if (!opts->vm.firmware) {
+		log_error("no firmware image given (--firmware FILE)");
+		return -1;
+	}
+	return 0;
+}
+
+int hv_options_check_host(const struct hv_options *opts,
+			  unsigned int max_vcpus, unsigned long long host_ram)
+{
+	char a[32], b[32];
+
+	if (opts->vm.nr_vcpus > max_vcpus) {
+		log_error("--vcpus %u: this host's KVM allows at most %u",
+			  opts->vm.nr_vcpus, max_vcpus);
+		return -1;
+	}
+	if (host_ram && opts->vm.ram_size > host_ram) {
+		log_error("--memory %s: more than this host's RAM (%s)",
+			  format_size(opts->vm.ram_size, a, sizeof(a)),
+			  format_size(host_ram, b, sizeof(b)));
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Command-line options of hvmkit-hypervisor. */
+#ifndef HVMKIT_HV_OPTIONS_H
+#define HVMKIT_HV_OPTIONS_H
+
+#include <stdbool.h>
+
+#include "vm.h"
+
+struct hv_options {
+	struct vm_config vm;
+	const char *debugcon_path;  /* NULL or "-" = stdout */
+	int verbosity;              /* -1 quiet, 0 default, 1 info, 2 debug */
+	bool stats;
+	bool help;
+	bool version;
+};
+
+/*
+ * Parses argv into opts (defaults: 128 MiB, 1 vCPU, stop on triple fault).
+ * Returns 0, or -1 after printing one error line naming the problem.
+ * Limits that depend on the host (vCPUs KVM allows, host RAM) are checked
+ * later by hv_options_check_host().
+ */
+int hv_options_parse(int argc, char **argv, struct hv_options *opts);
+int hv_options_check_host(const struct hv_options *opts,
+			  unsigned int max_vcpus, unsigned long long host_ram);
+void hv_options_usage(FILE *out, const char *prog);
+
+#endif

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* vCPU threads: one per vCPU, looping on KVM_RUN and dispatching exits. */
+#ifndef HVMKIT_VCPU_H
+#define HVMKIT_VCPU_H
+
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "hvmkit/log.h"
+
+struct vm;
+
+struct vcpu {
+	struct vm *vm;
+	unsigned int id;          /* also its APIC ID */
+	int fd;
+	struct kvm_run *run;
+	pthread_t thread;
+	bool started;
+	atomic_ullong exits;
+};
+
+/* Creates vCPU id with the CPUID policy applied; the vCPU starts in the
+ * architectural reset state, the BSP runnable and APs waiting for SIPI. */
+int vcpu_create(struct vm *vm, struct vcpu *v, unsigned int id);
+void vcpu_destroy(struct vcpu *v);
+
+/* Signal used to kick vCPU threads out of KVM_RUN; must be handled (not
+ * ignored) process-wide before vcpu_start(). */
+#define VCPU_KICK_SIGNAL SIGUSR1
+void vcpu_install_kick_handler(void);
+
+int vcpu_start(struct vcpu *v);
+/* Logs the vCPU's CS:RIP and control registers (thread must be stopped). */
+void vcpu_log_state(struct vcpu *v, enum log_level level, const char *what);
+/* Makes the thread leave KVM_RUN and notice a stop or reset request. */
+void vcpu_kick(struct vcpu *v);
+void vcpu_join(struct vcpu *v);
+
+#endif

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Small helpers shared by hvmkit programs: number parsing and sizes. */
+#ifndef HVMKIT_UTIL_H
+#define HVMKIT_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define KiB (1024ull)
+#define MiB (1024ull * KiB)
+#define GiB (1024ull * MiB)
+
+/*
+ * Parses a byte size: a decimal number with an optional suffix K, M, G or T
+ * (binary multiples, case-insensitive, optional trailing "B" or "iB").
+ * A bare number means bytes when bytes_default, otherwise MiB (as xl.cfg's
+ * "memory" key).  Returns false on syntax errors and overflow.
+ */
+bool parse_size(const char *s, bool bytes_default, uint64_t *out);
+
+/* Parses a whole decimal (or 0x-prefixed hex) number within [min, max]. */
+bool parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
+/* Formats a byte count for messages: "512 MiB", "1.5 GiB". */
+const char *format_size(uint64_t bytes, char *buf, size_t len);
+
+/* Total RAM of the host in bytes, or 0 if unknown. */
+uint64_t host_ram_bytes(void);
+
+#endif
