@@ -98,8 +98,16 @@ $(BUILD)/tests/unit/%.o: tests/unit/%.c
 	$(CC) $(CFLAGS) $(CMOCKA_CFLAGS) -Ihypervisor -c $< -o $@
 
 # ------------------------------------------------------------------ checks
+# make check also builds an ASan+UBSan tree and runs the unit, bad-input
+# and local tiny-guest suites against it (prefixed "asan/").
+ifeq ($(SANITIZE),1)
 check: all
 	BUILD=$(BUILD) tests/run-all.sh
+else
+check: all
+	$(MAKE) --no-print-directory SANITIZE=1 all
+	BUILD=$(BUILD) SAN_BUILD=build-san tests/run-all.sh
+endif
 
 bench: all
 	BUILD=$(BUILD) bench/pio-exit.sh

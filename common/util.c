@@ -18,8 +18,16 @@ bool parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	if (!s || !*s || isspace((unsigned char)*s) || *s == '-' || *s == '+')
 		return false;
 	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || *end || v < min || v > max)
+	/* Base 16 only with 0x: a leading zero is not octal here. */
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		s += 2;
+		if (!isxdigit((unsigned char)*s))
+			return false;
+		v = strtoull(s, &end, 16);
+	} else {
+		v = strtoull(s, &end, 10);
+	}
+	if (errno || end == s || *end || v < min || v > max)
 		return false;
 	*out = v;
 	return true;

@@ -134,8 +134,11 @@ int cpuid_apply_policy(struct cpuid_table *t, unsigned int nr_vcpus,
 		e->edx &= ~CPUID1_EDX_HTT;
 		if (nr_vcpus > 1) {
 			/* Max addressable logical processor IDs (SDM: leaf 1
-			 * EBX[23:16], valid when HTT is set). */
-			e->ebx |= ((1u << core_bits) & 0xff) << 16;
+			 * EBX[23:16], valid when HTT is set); the 8-bit field
+			 * saturates for more than 128 vCPUs. */
+			unsigned int ids = 1u << core_bits;
+
+			e->ebx |= (ids > 0xff ? 0xff : ids) << 16;
 			e->edx |= CPUID1_EDX_HTT;
 		}
 		e->ecx &= ~CPUID1_ECX_VMX;

@@ -15,8 +15,8 @@
  *   4G - fwsize - 4G          firmware image, read-only
  *   4G - 4G + above_4g        the rest of RAM
  *
- * The hole starts at 3.5 GiB; a guest with more RAM than that gets a hole
- * from 3 GiB so that both RAM blocks stay 1 GiB aligned (QEMU's pc machine
+ * The hole starts at 3.5 GiB; a guest with 3.5 GiB of RAM or more gets a
+ * hole from 3 GiB so that both RAM blocks stay 1 GiB aligned (QEMU's pc machine
  * makes the same choice; Xen's default hole is smaller).  All RAM lives in
  * one memfd, low RAM at file offset = guest address, high RAM after it.
  */

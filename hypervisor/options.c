@@ -62,7 +62,7 @@ int hv_options_parse(int argc, char **argv, struct hv_options *opts)
 	opts->vm.ram_size = 128 * MiB;
 	opts->vm.nr_vcpus = 1;
 	opts->vm.on_triple_fault = TRIPLE_FAULT_STOP;
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc then also forgets a half-read "-abc" */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":f:m:c:d:vqhV", long_opts,
 				NULL)) != -1) {
@@ -126,12 +126,12 @@ int hv_options_parse(int argc, char **argv, struct hv_options *opts)
 				  argv[optind - 1]);
 			return -1;
 		default:
-			if (optopt)
+			if (!strncmp(argv[optind - 1], "--", 2))
+				log_error("unknown option or argument '%s' "
+					  "(see --help)", argv[optind - 1]);
+			else
 				log_error("unknown option '-%c' (see --help)",
 					  optopt);
-			else
-				log_error("unknown option '%s' (see --help)",
-					  argv[optind - 1]);
 			return -1;
 		}
 	}

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Bad host input to hvmkit-hypervisor: each case must end with a non-zero
+# status below 128 (no crash, no core dump), exactly one line on stderr
+# naming the problem, nothing on stdout, and no process left behind.
+set -u
+. "$(dirname "$0")/lib.sh"
+
+HV=$BUILD/hvmkit-hypervisor
+GUEST=$BUILD/tests/guests/realmode-hello.bin
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/hvmkit-badinput.XXXXXX")
+chmod 755 "$WORK"
+trap 'rm -rf "$WORK"' EXIT
+
+# expect_error NAME STATUS REGEX CMD...
+expect_error() {
+	local name=$1 want=$2 regex=$3 rc lines
+	shift 3
+	timeout -k 5 60 "$@" >"$WORK/out" 2>"$WORK/err"
+	rc=$?
+	lines=$(wc -l <"$WORK/err")
+	if [ $rc -ne "$want" ]; then
+		fail "$name" "status $rc, expected $want: $(head -c 300 "$WORK/err")"
+	elif [ "$lines" -ne 1 ]; then
+		fail "$name" "$lines lines on stderr, expected 1: $(tr '\n' '|' <"$WORK/err")"
+	elif [ -s "$WORK/out" ]; then
+		fail "$name" "unexpected standard output: $(head -c 200 "$WORK/out")"
+	elif ! grep -Eq -e "$regex" "$WORK/err"; then
+		fail "$name" "message does not match /$regex/: $(cat "$WORK/err")"
+	elif pgrep -f "$WORK" >/dev/null; then
+		fail "$name" "a process is still running"
+	else
+		pass "$name"
+	fi
+}
+
+expect_error unknown-option 2 "unknown option '--bogus'" \
+	"$HV" --bogus -f "$GUEST"
+expect_error missing-argument 2 "option '-m' needs an argument" \
+	"$HV" -f "$GUEST" -m
+expect_error stray-argument 2 "unexpected argument 'extra'" \
+	"$HV" -f "$GUEST" extra
+expect_error no-firmware-option 2 'no firmware image given' "$HV"
+expect_error firmware-missing 1 "firmware $WORK/nope.bin: No such file" \
+	"$HV" -f "$WORK/nope.bin"
+: >"$WORK/empty.bin"
+expect_error firmware-empty 1 'size 0 bytes is not a PC firmware size' \
+	"$HV" -f "$WORK/empty.bin"
+head -c 1000 /dev/zero >"$WORK/odd.bin"
+expect_error firmware-odd-size 1 'size 1000 bytes is not a PC firmware size' \
+	"$HV" -f "$WORK/odd.bin"
+truncate -s 17M "$WORK/huge.bin"
+expect_error firmware-too-large 1 'size 17825792 bytes is not a PC firmware' \
+	"$HV" -f "$WORK/huge.bin"
+expect_error firmware-directory 1 'not a regular file' "$HV" -f "$WORK"
+expect_error memory-syntax 2 "--memory 'lots': not a size" \
+	"$HV" -f "$GUEST" -m lots
+expect_error memory-too-small 2 'must be a multiple of 4 KiB from 2 MiB' \
+	"$HV" -f "$GUEST" -m 1M
+host_gib=$(awk '/^MemTotal:/ { print int($2 / 1048576) + 1 }' /proc/meminfo)
+expect_error memory-above-host 2 "more than this host's RAM" \
+	"$HV" -f "$GUEST" -m "${host_gib}G"
+expect_error vcpus-too-many 2 "--vcpus '256': must be a number from 1 to 255" \
+	"$HV" -f "$GUEST" -c 256
+expect_error vcpus-zero 2 "--vcpus '0'" "$HV" -f "$GUEST" -c 0
+expect_error triple-fault-policy 2 "--on-triple-fault 'maybe'" \
+	"$HV" -f "$GUEST" --on-triple-fault=maybe
+expect_error debugcon-unwritable 1 "--debugcon $WORK/no/such/dir" \
+	"$HV" -f "$GUEST" --debugcon "$WORK/no/such/dir"
+
+# /dev/kvm absent or unusable: in a private mount namespace (root only).
+if [ "$(id -u)" -ne 0 ] || ! command -v unshare >/dev/null; then
+	why="needs root and unshare(1) for a private mount namespace"
+	skip kvm-missing "$why"
+	skip kvm-not-a-kvm-device "$why"
+	skip kvm-permission-denied "$why"
+else
+	expect_error kvm-missing 1 '/dev/kvm does not exist' \
+		unshare -m sh -c 'mount -t tmpfs none /dev && exec "$@"' sh \
+		"$HV" -f "$GUEST"
+	expect_error kvm-not-a-kvm-device 1 'unsupported KVM API version' \
+		unshare -m sh -c 'mount --bind /dev/null /dev/kvm && exec "$@"' \
+		sh "$HV" -f "$GUEST"
+	cp "$GUEST" "$WORK/guest.bin" && chmod 644 "$WORK/guest.bin"
+	expect_error kvm-permission-denied 1 '/dev/kvm: permission denied' \
+		setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$HV" -f "$WORK/guest.bin"
+fi

@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# Runs the tiny test guests on /dev/kvm through hvmkit-hypervisor and
+# reports one PASS/FAIL/SKIP line per case.  Used on the local /dev/kvm
+# and, unchanged, inside the nested rig (tests/rig/rig-run).
+#
+# Environment: BUILD (build tree, default build), PREFIX (test-name
+# prefix such as "rig/"), GUEST_TIMEOUT (seconds per guest, default 120:
+# a hang guard, not a performance bound).
+set -u
+. "$(dirname "$0")/lib.sh"
+
+HV=$BUILD/hvmkit-hypervisor
+GUESTS=$BUILD/tests/guests
+GUEST_TIMEOUT=${GUEST_TIMEOUT:-120}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/hvmkit-guests.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+
+# run_guest NAME EXPECTED_STATUS EXPECTED_OUTPUT_REGEX [HV ARGS...]
+run_guest() {
+	local name=$1 want=$2 regex=$3 guest=$4
+	shift 4
+	local out=$WORK/$name.out rc
+	timeout -k 5 "$GUEST_TIMEOUT" "$HV" -f "$GUESTS/$guest.bin" "$@" \
+		>"$out" 2>&1
+	rc=$?
+	if [ $rc -eq 124 ]; then
+		fail "$name" "guest did not finish within ${GUEST_TIMEOUT}s"
+	elif [ $rc -ne "$want" ]; then
+		fail "$name" "exit status $rc, expected $want: $(tail -n 3 "$out" | tr '\n' '|')"
+	elif ! grep -Eq "$regex" "$out"; then
+		fail "$name" "output lacks /$regex/: $(tail -n 3 "$out" | tr '\n' '|')"
+	else
+		pass "$name"
+	fi
+}
+
+run_guest realmode-debugcon 0 '^hello from real mode$' realmode-hello
+run_guest exit-status-passthrough 42 '^exiting with 42$' exit-status
+run_guest longmode 0 'long mode: EFER.LMA set, 64-bit ok' longmode
+run_guest pit-through-pic 0 'got 20 PIT interrupts through the PIC' pit-pic
+run_guest pit-through-ioapic 0 'got 20 PIT interrupts through the IOAPIC' \
+	pit-ioapic
+run_guest smp-2-vcpus-init-sipi 0 'all APs started' smp -c 2
+run_guest smp-4-vcpus-init-sipi 0 'all APs started' smp -c 4
+# With one vCPU the guest must see one CPU in CPUID (its status 0x51).
+run_guest smp-1-vcpu-topology 81 'fewer than 2 CPUs' smp -c 1
+run_guest msr-cpuid-policy 0 'MSR and CPUID policy as expected' msr-cpuid
+run_guest unclaimed-io-and-rom 0 'ROM is read-only; RAM ok' io-unclaimed \
+	--stats
+if grep -q '^stats: pio accesses [0-9]* unclaimed-reads 19 unclaimed-writes 17$' \
+	"$WORK/unclaimed-io-and-rom.out" &&
+   grep -q '^stats: mmio accesses [0-9]* unclaimed-reads 5 unclaimed-writes 3$' \
+	"$WORK/unclaimed-io-and-rom.out"; then
+	pass unclaimed-access-counters
+else
+	fail unclaimed-access-counters "counters differ from 19/17 PIO, 5/3 MMIO: $(grep '^stats:' "$WORK/unclaimed-io-and-rom.out" | tr '\n' '|')"
+fi
+
+if kvm_is_software; then
+	why="this host's software KVM (kvm_pvm) cannot emulate protected-mode exception delivery; covered in the rig"
+	skip triple-fault-stop "$why"
+	skip triple-fault-reset "$why"
+else
+	run_guest triple-fault-stop 3 'first boot: triple-faulting' \
+		triple-fault
+	run_guest triple-fault-reset 0 'second boot after reset' \
+		triple-fault --on-triple-fault=reset
+fi
+
+# cpu_ticks PID COMM: user+system clock ticks of the thread named COMM.
+cpu_ticks() {
+	local t
+	for t in /proc/"$1"/task/*; do
+		if [ "$(cat "$t/comm" 2>/dev/null)" = "$2" ]; then
+			# Fields 14 and 15 of stat, after the ")" that ends comm.
+			sed 's/.*) //' "$t/stat" | awk '{ print $12 + $13 }'
+			return 0
+		fi
+	done
+	return 1
+}
+
+# wait_for FILE REGEX: wait (hang guard only) until REGEX shows up in FILE.
+wait_for() {
+	local i
+	for ((i = 0; i < GUEST_TIMEOUT * 10; i++)); do
+		grep -Eq "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# HLT must put the vCPU thread to sleep: over one second of a halted
+# guest the thread may use at most half a second of CPU (a spinning vCPU
+# uses all of it).  Then SIGTERM must stop it in order (status 128+15).
+hlt_test() {
+	local out=$WORK/hlt.out pid t0 t1 hz rc
+	hz=$(getconf CLK_TCK)
+	"$HV" -f "$GUESTS/hlt-idle.bin" >"$out" 2>&1 &
+	pid=$!
+	if ! wait_for "$out" '^halting$'; then
+		kill -9 $pid 2>/dev/null
+		fail hlt-idles "guest never reached HLT"
+		return
+	fi
+	sleep 0.2
+	t0=$(cpu_ticks $pid vcpu0)
+	sleep 1
+	t1=$(cpu_ticks $pid vcpu0)
+	if [ -z "$t0" ] || [ -z "$t1" ]; then
+		fail hlt-idles "no vcpu0 thread found"
+	elif [ $((t1 - t0)) -gt $((hz / 2)) ]; then
+		fail hlt-idles "halted vCPU used $((t1 - t0)) of $hz ticks in 1 s"
+	else
+		pass hlt-idles
+	fi
+	kill -TERM $pid
+	wait $pid
+	rc=$?
+	if [ $rc -eq 143 ] && ! kill -0 $pid 2>/dev/null; then
+		pass sigterm-orderly-stop
+	else
+		fail sigterm-orderly-stop "status $rc, expected 143"
+	fi
+}
+hlt_test
+
+sigint_test() {
+	local out=$WORK/sigint.out pid rc
+	"$HV" -c 2 -f "$GUESTS/hlt-idle.bin" >"$out" 2>&1 &
+	pid=$!
+	if ! wait_for "$out" '^halting$'; then
+		kill -9 $pid 2>/dev/null
+		fail sigint-orderly-stop "guest never reached HLT"
+		return
+	fi
+	kill -INT $pid
+	wait $pid
+	rc=$?
+	if [ $rc -eq 130 ]; then
+		pass sigint-orderly-stop
+	else
+		fail sigint-orderly-stop "status $rc, expected 130"
+	fi
+}
+sigint_test

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Runs every hvmkit test suite and ends with one summary line:
+#   N passed, N failed, N skipped
+# Suites: cmocka unit tests, bad-input tests, the tiny guests on the local
+# /dev/kvm, and the same tiny guests inside the nested rig.
+#
+# Environment: BUILD (build tree), HVMKIT_SKIP_RIG=1 to leave the rig out
+# (it is then counted as skipped, with the reason).
+set -u
+. "$(dirname "$0")/lib.sh"
+
+LOG=$BUILD/test-results.log
+mkdir -p "$BUILD"
+: >"$LOG"
+
+# Each suite's output goes to the terminal and the log; counting happens
+# over the log at the end.
+run_suite() {
+	echo "== $1"
+	shift
+	"$@" 2>&1 | tee -a "$LOG"
+}
+
+unit_tests_prefixed() { UNIT_PREFIX=$PREFIX unit_tests; }
+
+unit_tests() {
+	local t found=0
+	for t in "$BUILD"/tests/unit/test-*; do
+		[ -x "$t" ] || continue
+		found=1
+		# cmocka's TAP output: "ok N - name" / "not ok N - name".
+		CMOCKA_MESSAGE_OUTPUT=TAP "$t" 2>&1 |
+		awk -v s="${UNIT_PREFIX:-}$(basename "$t")" '
+			/^ok [0-9]+ - / { sub(/^ok [0-9]+ - /, ""); print "PASS: unit/" s "/" $0; next }
+			/^not ok [0-9]+ - / { sub(/^not ok [0-9]+ - /, ""); print "FAIL: unit/" s "/" $0; next }
+			/^#/ { print }'
+		if [ "${PIPESTATUS[0]}" -ge 128 ]; then
+			echo "FAIL: unit/$(basename "$t"): crashed or aborted"
+		fi
+	done
+	[ $found = 1 ] ||
+		echo "SKIP: ${UNIT_PREFIX:-}unit: no unit-test binaries in $BUILD/tests/unit (cmocka missing? install libcmocka-dev and rerun ./configure)"
+}
+
+local_guests() {
+	local why
+	why=$(kvm_unusable_reason)
+	if [ -n "$why" ]; then
+		echo "SKIP: local-guests: $why"
+		return
+	fi
+	"$TOP"/tests/guest-tests.sh
+}
+
+rig_guests() {
+	local rc
+	if [ "${HVMKIT_SKIP_RIG:-0}" = 1 ]; then
+		echo "SKIP: rig: HVMKIT_SKIP_RIG=1 was set"
+		return
+	fi
+	if ! command -v qemu-system-x86_64 >/dev/null; then
+		echo "SKIP: rig: qemu-system-x86_64 is not installed (scripts/setup-deps.sh installs it)"
+		return
+	fi
+	RIG_PASS_ENV="BUILD PREFIX" PREFIX=rig/ \
+		"$TOP"/tests/rig/rig-run -- "$TOP"/tests/guest-tests.sh
+	rc=$?
+	if [ $rc -ne 0 ]; then
+		echo "FAIL: rig: rig-run exited with status $rc"
+	fi
+}
+
+rig_selftest() {
+	if [ "${HVMKIT_SKIP_RIG:-0}" = 1 ]; then
+		echo "SKIP: rig-selftest: HVMKIT_SKIP_RIG=1 was set"
+		return
+	fi
+	if ! command -v qemu-system-x86_64 >/dev/null; then
+		echo "SKIP: rig-selftest: qemu-system-x86_64 is not installed"
+		return
+	fi
+	# selftest prints "PASS  name (Ns)" / "FAIL  name ...".
+	"$TOP"/tests/rig/selftest 2>&1 |
+		sed -E 's/^(PASS|FAIL)  +([^ ]+)(.*)$/\1: rig-selftest\/\2:\3/'
+}
+
+run_suite "unit tests" unit_tests
+run_suite "bad input" "$TOP"/tests/bad-input-tests.sh
+run_suite "tiny guests on the local /dev/kvm" local_guests
+if [ -n "${SAN_BUILD:-}" ]; then
+	export SAN_BUILD
+	sanitized() { BUILD=$SAN_BUILD PREFIX=asan/ "$@"; }
+	run_suite "unit tests (ASan+UBSan)" sanitized unit_tests_prefixed
+	run_suite "bad input (ASan+UBSan)" sanitized "$TOP"/tests/bad-input-tests.sh
+	run_suite "tiny guests on the local /dev/kvm (ASan+UBSan)" \
+		sanitized local_guests
+fi
+run_suite "nested rig self-test" rig_selftest
+run_suite "tiny guests in the nested rig" rig_guests
+
+passed=$(grep -c '^PASS: ' "$LOG")
+failed=$(grep -c '^FAIL: ' "$LOG")
+skipped=$(grep -c '^SKIP: ' "$LOG")
+if [ "$failed" -gt 0 ]; then
+	echo "== failures"
+	grep '^FAIL: ' "$LOG"
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
