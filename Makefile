@@ -12,6 +12,14 @@ $(error config.mk is missing: run ./configure first (see README.md))
 endif
 include config.mk
 
+# "make install PREFIX=/usr" overrides the directories configure chose.
+ifeq ($(origin PREFIX),command line)
+BINDIR := $(PREFIX)/bin
+LIBEXECDIR := $(PREFIX)/libexec
+MANDIR := $(PREFIX)/share/man
+DOCDIR := $(PREFIX)/share/doc/hvmkit
+endif
+
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 
 ifeq ($(SANITIZE),1)
@@ -45,6 +53,15 @@ HV_LIB_SRCS := hypervisor/iobus.c hypervisor/memory-layout.c \
 	       hypervisor/vm.c hypervisor/debug-ports.c hypervisor/options.c
 HV_SRCS := $(HV_LIB_SRCS) hypervisor/main.c
 
+# Quiet build lines ("CC file") unless make V=1.
+ifeq ($(V),1)
+Q :=
+quiet = @true
+else
+Q := @
+quiet = @printf '  %-6s %s\n' $(1) $(2)
+endif
+
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
 HYPERVISOR := $(BUILD)/hvmkit-hypervisor
@@ -54,10 +71,12 @@ all: $(PROGRAMS) guests unit-tests
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(call quiet,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(HYPERVISOR): $(call obj,$(HV_SRCS) $(COMMON_SRCS))
-	$(CC) $(LDFLAGS) $^ -o $@
+	$(call quiet,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@
 
 # ------------------------------------------------------------- tiny guests
 # Flat 64 KiB firmware images: tests/guests/*.S linked at 4 GiB - 64 KiB.
@@ -71,11 +90,13 @@ guests: $(GUEST_BINS)
 
 $(BUILD)/tests/guests/%.o: tests/guests/%.S tests/guests/guest.h
 	@mkdir -p $(dir $@)
-	$(CC) $(GUEST_ASFLAGS) -c $< -o $@
+	$(call quiet,AS,$@)
+	$(Q)$(CC) $(GUEST_ASFLAGS) -c $< -o $@
 
 $(BUILD)/tests/guests/%.bin: $(BUILD)/tests/guests/%.o \
 		$(BUILD)/tests/guests/lib.o tests/guests/guest.ld
-	ld -m elf_x86_64 -T tests/guests/guest.ld -o $@ \
+	$(call quiet,LD,$@)
+	$(Q)ld -m elf_x86_64 -T tests/guests/guest.ld -o $@ \
 		$(BUILD)/tests/guests/lib.o $<
 
 # -------------------------------------------------------------- unit tests
@@ -91,11 +112,13 @@ endif
 
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o \
 		$(call obj,$(HV_LIB_SRCS) $(COMMON_SRCS))
-	$(CC) $(LDFLAGS) $^ $(CMOCKA_LIBS) -o $@
+	$(call quiet,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(CMOCKA_LIBS) -o $@
 
 $(BUILD)/tests/unit/%.o: tests/unit/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(CMOCKA_CFLAGS) -Ihypervisor -c $< -o $@
+	$(call quiet,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(CMOCKA_CFLAGS) -Ihypervisor -c $< -o $@
 
 # ------------------------------------------------------------------ checks
 # make check also builds an ASan+UBSan tree and runs the unit, bad-input

@@ -53,6 +53,21 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* "--name=value" for a flag that takes no value, or an unknown name. */
+static void report_bad_long_option(const char *arg)
+{
+	size_t len = strcspn(arg + 2, "=");
+
+	for (const struct option *o = long_opts; o->name; o++) {
+		if (o->has_arg == no_argument && strlen(o->name) == len &&
+		    !strncmp(o->name, arg + 2, len) && arg[2 + len] == '=') {
+			log_error("option '--%s' takes no argument", o->name);
+			return;
+		}
+	}
+	log_error("unknown option '%.*s' (see --help)", (int)len + 2, arg);
+}
+
 int hv_options_parse(int argc, char **argv, struct hv_options *opts)
 {
 	uint64_t v;
@@ -127,8 +142,7 @@ int hv_options_parse(int argc, char **argv, struct hv_options *opts)
 			return -1;
 		default:
 			if (!strncmp(argv[optind - 1], "--", 2))
-				log_error("unknown option or argument '%s' "
-					  "(see --help)", argv[optind - 1]);
+				report_bad_long_option(argv[optind - 1]);
 			else
 				log_error("unknown option '-%c' (see --help)",
 					  optopt);

@@ -33,7 +33,7 @@ expect_error() {
 	fi
 }
 
-expect_error unknown-option 2 "unknown option '--bogus'" \
+expect_error unknown-option 2 "unknown option '--bogus' \(see --help\)" \
 	"$HV" --bogus -f "$GUEST"
 expect_error missing-argument 2 "option '-m' needs an argument" \
 	"$HV" -f "$GUEST" -m
@@ -85,3 +85,5 @@ else
 		setpriv --reuid=65534 --regid=65534 --clear-groups \
 		"$HV" -f "$WORK/guest.bin"
 fi
+expect_error flag-with-value 2 "option '--stats' takes no argument" \
+	"$HV" -f "$GUEST" --stats=1

@@ -84,7 +84,39 @@ rig_selftest() {
 		sed -E 's/^(PASS|FAIL)  +([^ ]+)(.*)$/\1: rig-selftest\/\2:\3/'
 }
 
+install_test() {
+	local dest f
+	dest=$(mktemp -d "${TMPDIR:-/tmp}/hvmkit-install.XXXXXX")
+	if ! make -s -C "$TOP" install DESTDIR="$dest" PREFIX=/usr >"$dest.log" 2>&1; then
+		echo "FAIL: install/make-install: $(tail -n 3 "$dest.log" | tr '\n' '|')"
+	else
+		for f in usr/bin/hvmkit-hypervisor \
+			 usr/share/man/man1/hvmkit-hypervisor.1 \
+			 usr/share/doc/hvmkit/README.md \
+			 usr/share/doc/hvmkit/architecture.md; do
+			if [ -f "$dest/$f" ]; then
+				echo "PASS: install/$f"
+			else
+				echo "FAIL: install/$f: not installed under DESTDIR"
+			fi
+		done
+		if "$dest/usr/bin/hvmkit-hypervisor" --version | grep -q '^hvmkit-hypervisor '; then
+			echo "PASS: install/installed-binary-runs"
+		else
+			echo "FAIL: install/installed-binary-runs: --version failed"
+		fi
+		make -s -C "$TOP" uninstall DESTDIR="$dest" PREFIX=/usr >/dev/null 2>&1
+		if [ -z "$(find "$dest" -type f)" ]; then
+			echo "PASS: install/uninstall-removes-everything"
+		else
+			echo "FAIL: install/uninstall-removes-everything: $(find "$dest" -type f | tr '\n' ' ')"
+		fi
+	fi
+	rm -rf "$dest" "$dest.log"
+}
+
 run_suite "unit tests" unit_tests
+run_suite "make install" install_test
 run_suite "bad input" "$TOP"/tests/bad-input-tests.sh
 run_suite "tiny guests on the local /dev/kvm" local_guests
 if [ -n "${SAN_BUILD:-}" ]; then
