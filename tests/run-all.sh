@@ -53,13 +53,10 @@ local_guests() {
 }
 
 rig_guests() {
-	local rc
-	if [ "${HVMKIT_SKIP_RIG:-0}" = 1 ]; then
-		echo "SKIP: rig: HVMKIT_SKIP_RIG=1 was set"
-		return
-	fi
-	if ! command -v qemu-system-x86_64 >/dev/null; then
-		echo "SKIP: rig: qemu-system-x86_64 is not installed (scripts/setup-deps.sh installs it)"
+	local rc why
+	why=$(rig_unavailable_reason)
+	if [ -n "$why" ]; then
+		echo "SKIP: rig: $why"
 		return
 	fi
 	RIG_PASS_ENV="BUILD PREFIX" PREFIX=rig/ \
@@ -70,13 +67,20 @@ rig_guests() {
 	fi
 }
 
-rig_selftest() {
+# Prints why the nested rig cannot run here, or nothing.
+rig_unavailable_reason() {
 	if [ "${HVMKIT_SKIP_RIG:-0}" = 1 ]; then
-		echo "SKIP: rig-selftest: HVMKIT_SKIP_RIG=1 was set"
-		return
+		echo "HVMKIT_SKIP_RIG=1 was set"
+	elif ! command -v qemu-system-x86_64 >/dev/null; then
+		echo "qemu-system-x86_64 is not installed (scripts/setup-deps.sh installs it)"
 	fi
-	if ! command -v qemu-system-x86_64 >/dev/null; then
-		echo "SKIP: rig-selftest: qemu-system-x86_64 is not installed"
+}
+
+rig_selftest() {
+	local why
+	why=$(rig_unavailable_reason)
+	if [ -n "$why" ]; then
+		echo "SKIP: rig-selftest: $why"
 		return
 	fi
 	# selftest prints "PASS  name (Ns)" / "FAIL  name ...".
