@@ -62,14 +62,15 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	va_end(ap);
 }
 
-void log_guest_msg(unsigned int dropped, const char *fmt, ...)
+void log_guest_msg(enum log_level level, unsigned int dropped,
+		   const char *fmt, ...)
 {
 	va_list ap;
 
-	if (!log_enabled(LOG_WARN))
+	if (!log_enabled(level))
 		return;
 	va_start(ap, fmt);
-	log_vmsg(LOG_WARN, dropped, fmt, ap);
+	log_vmsg(level, dropped, fmt, ap);
 	va_end(ap);
 }
 

@@ -60,7 +60,7 @@ static void print_stats(const struct vm *vm)
 			(unsigned long long)buses[i]->stats.unclaimed_writes);
 	for (unsigned int i = 0; i < vm->cfg.nr_vcpus; i++)
 		fprintf(stderr, "stats: vcpu%u exits %llu\n", i,
-			(unsigned long long)vm->vcpus[i].exits);
+			(unsigned long long)vm->vcpu_exits[i]);
 	fprintf(stderr, "stats: resets %u\n", atomic_load(&vm->resets));
 }
 
@@ -86,17 +86,6 @@ int main(int argc, char **argv)
 		      opts.verbosity == 1 ? LOG_INFO : LOG_DEBUG);
 
 	vm_init(&vm, &opts.vm);
-	vm.cfg.debugcon = stdout;
-	if (opts.debugcon_path && strcmp(opts.debugcon_path, "-")) {
-		vm.cfg.debugcon = fopen(opts.debugcon_path, "we");
-		if (!vm.cfg.debugcon) {
-			log_error("--debugcon %s: %s", opts.debugcon_path,
-				  strerror(errno));
-			return EXIT_HOST_ERROR;
-		}
-	}
-	setvbuf(vm.cfg.debugcon, NULL, _IOLBF, 0);
-
 	signal_fd = setup_signals();
 	if (signal_fd < 0)
 		return EXIT_HOST_ERROR;
@@ -112,6 +101,18 @@ int main(int argc, char **argv)
 		vm_destroy(&vm);
 		return EXIT_HOST_ERROR;
 	}
+	/* Opened last, so that a run failing earlier does not truncate it. */
+	vm.cfg.debugcon = stdout;
+	if (opts.debugcon_path && strcmp(opts.debugcon_path, "-")) {
+		vm.cfg.debugcon = fopen(opts.debugcon_path, "we");
+		if (!vm.cfg.debugcon) {
+			log_error("--debugcon %s: %s", opts.debugcon_path,
+				  strerror(errno));
+			vm_destroy(&vm);
+			return EXIT_HOST_ERROR;
+		}
+	}
+	setvbuf(vm.cfg.debugcon, NULL, _IOLBF, 0);
 	log_info("guest: %u vCPU(s), %llu MiB RAM, firmware %s",
 		 vm.cfg.nr_vcpus, (unsigned long long)(vm.cfg.ram_size >> 20),
 		 vm.cfg.firmware);

@@ -64,7 +64,7 @@ int msr_policy_install(struct vm *vm)
 			   KVM_MSR_EXIT_REASON_FILTER,
 	};
 	/* One MSR per range, bitmap bit clear = denied = exits to us. */
-	static uint8_t deny_bitmap[1];
+	static uint64_t deny_bitmap; /* KVM reads whole longs */
 	struct kvm_msr_filter filter = {
 		.flags = KVM_MSR_FILTER_DEFAULT_ALLOW,
 	};
@@ -78,7 +78,7 @@ int msr_policy_install(struct vm *vm)
 			.flags = KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE,
 			.nmsrs = 1,
 			.base = owned_msrs[i].index,
-			.bitmap = deny_bitmap,
+			.bitmap = (uint8_t *)&deny_bitmap,
 		};
 	}
 	if (ioctl(vm->vm_fd, KVM_X86_SET_MSR_FILTER, &filter) < 0) {
@@ -114,11 +114,14 @@ void msr_handle_exit(struct vcpu *v)
 			  v->id, m->name, m->index,
 			  (unsigned long long)run->msr.data);
 	} else if (is_write) {
-		log_guest("vCPU %u: wrmsr to unknown MSR %#x = %#llx: #GP",
-			  v->id, run->msr.index,
-			  (unsigned long long)run->msr.data);
+		log_guest("vCPU %u: wrmsr %#x = %#llx (%s): #GP", v->id,
+			  run->msr.index, (unsigned long long)run->msr.data,
+			  run->msr.reason == KVM_MSR_EXIT_REASON_INVAL ?
+			  "invalid value" : "unknown MSR");
 	} else {
-		log_guest("vCPU %u: rdmsr of unknown MSR %#x: #GP", v->id,
-			  run->msr.index);
+		log_guest("vCPU %u: rdmsr %#x (%s): #GP", v->id,
+			  run->msr.index,
+			  run->msr.reason == KVM_MSR_EXIT_REASON_INVAL ?
+			  "refused by KVM" : "unknown MSR");
 	}
 }

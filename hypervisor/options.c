@@ -22,7 +22,8 @@ void hv_options_usage(FILE *out, const char *prog)
 "\n"
 "  -f, --firmware FILE        firmware image mapped below 4 GiB (SeaBIOS,\n"
 "                             OVMF or a test image; 64 KiB multiple, <= 16 MiB)\n"
-"  -m, --memory SIZE          guest RAM; suffix K, M, G (default 128M)\n"
+"  -m, --memory SIZE          guest RAM; suffix K, M, G, T, a bare number\n"
+"                             means MiB (default 128M)\n"
 "  -c, --vcpus N              number of vCPUs (default 1)\n"
 "      --on-triple-fault ACT  'stop' (default) or 'reset'\n"
 "  -d, --debugcon FILE        where debug-port output (0x402, 0xe9) goes\n"
@@ -39,13 +40,18 @@ void hv_options_usage(FILE *out, const char *prog)
 "128+N when stopped by signal N (SIGINT, SIGTERM, SIGHUP).\n", prog);
 }
 
+/* Long-only options get values outside the range of short letters. */
+enum { OPT_ON_TRIPLE_FAULT = 256, OPT_STATS };
+
+static const char short_opts[] = ":f:m:c:d:vqhV";
+
 static const struct option long_opts[] = {
 	{ "firmware", required_argument, NULL, 'f' },
 	{ "memory", required_argument, NULL, 'm' },
 	{ "vcpus", required_argument, NULL, 'c' },
-	{ "on-triple-fault", required_argument, NULL, 't' },
+	{ "on-triple-fault", required_argument, NULL, OPT_ON_TRIPLE_FAULT },
 	{ "debugcon", required_argument, NULL, 'd' },
-	{ "stats", no_argument, NULL, 's' },
+	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -65,7 +71,8 @@ static void report_bad_long_option(const char *arg)
 			return;
 		}
 	}
-	log_error("unknown option '%.*s' (see --help)", (int)len + 2, arg);
+	log_error("unknown or ambiguous option '%.*s' (see --help)",
+		  (int)len + 2, arg);
 }
 
 int hv_options_parse(int argc, char **argv, struct hv_options *opts)
@@ -79,7 +86,7 @@ int hv_options_parse(int argc, char **argv, struct hv_options *opts)
 	opts->vm.on_triple_fault = TRIPLE_FAULT_STOP;
 	optind = 0; /* 0, not 1: glibc then also forgets a half-read "-abc" */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":f:m:c:d:vqhV", long_opts,
+	while ((c = getopt_long(argc, argv, short_opts, long_opts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'f':
@@ -107,7 +114,7 @@ int hv_options_parse(int argc, char **argv, struct hv_options *opts)
 			}
 			opts->vm.nr_vcpus = (unsigned int)v;
 			break;
-		case 't':
+		case OPT_ON_TRIPLE_FAULT:
 			if (!strcmp(optarg, "stop")) {
 				opts->vm.on_triple_fault = TRIPLE_FAULT_STOP;
 			} else if (!strcmp(optarg, "reset")) {
@@ -121,7 +128,7 @@ int hv_options_parse(int argc, char **argv, struct hv_options *opts)
 		case 'd':
 			opts->debugcon_path = optarg;
 			break;
-		case 's':
+		case OPT_STATS:
 			opts->stats = true;
 			break;
 		case 'v':
@@ -137,15 +144,23 @@ int hv_options_parse(int argc, char **argv, struct hv_options *opts)
 			opts->version = true;
 			return 0;
 		case ':':
-			log_error("option '%s' needs an argument",
-				  argv[optind - 1]);
+			if (!strncmp(argv[optind - 1], "--", 2))
+				log_error("option '%s' needs an argument",
+					  argv[optind - 1]);
+			else
+				log_error("option '-%c' needs an argument",
+					  optopt);
 			return -1;
 		default:
-			if (!strncmp(argv[optind - 1], "--", 2))
-				report_bad_long_option(argv[optind - 1]);
-			else
+			/* getopt sets optopt to the bad letter for a short
+			 * option, and to 0 or a long option's value for a
+			 * long one (then argv[optind - 1] is that option). */
+			if (optopt > 0 && optopt < 256 &&
+			    !strchr(short_opts, optopt))
 				log_error("unknown option '-%c' (see --help)",
 					  optopt);
+			else
+				report_bad_long_option(argv[optind - 1]);
 			return -1;
 		}
 	}

@@ -31,6 +31,7 @@ int vcpu_create(struct vm *vm, struct vcpu *v, unsigned int id)
 	memset(v, 0, sizeof(*v));
 	v->vm = vm;
 	v->id = id;
+	v->exits = &vm->vcpu_exits[id];
 	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)id);
 	if (v->fd < 0) {
 		log_error("KVM_CREATE_VCPU %u: %s", id, strerror(errno));
@@ -80,7 +81,11 @@ static void kick_handler(int sig)
 
 void vcpu_install_kick_handler(void)
 {
-	struct sigaction sa = { .sa_handler = kick_handler };
+	/* SA_RESTART keeps a kick from failing a blocking write (debugcon,
+	 * log) of the vCPU thread; KVM_RUN is never restarted, so it still
+	 * returns -EINTR. */
+	struct sigaction sa = { .sa_handler = kick_handler,
+				.sa_flags = SA_RESTART };
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(VCPU_KICK_SIGNAL, &sa, NULL);
@@ -157,7 +162,7 @@ static void vcpu_handle_exit(struct vcpu *v)
 		break;
 	case KVM_EXIT_SHUTDOWN:
 		if (vm->cfg.on_triple_fault == TRIPLE_FAULT_RESET) {
-			log_info("vCPU %u: triple fault, resetting", v->id);
+			log_guest("vCPU %u: triple fault, resetting", v->id);
 			vm_request_reset(vm);
 		} else {
 			vcpu_report_crash(v, "triple fault");
@@ -176,7 +181,10 @@ static void vcpu_handle_exit(struct vcpu *v)
 	case KVM_EXIT_INTR:
 		break;
 	case KVM_EXIT_INTERNAL_ERROR:
-		vcpu_report_crash(v, "KVM internal error (emulation failed)");
+		vcpu_report_crash(v, run->internal.suberror ==
+				  KVM_INTERNAL_ERROR_EMULATION ?
+				  "KVM could not emulate an instruction" :
+				  "KVM internal error");
 		vm_request_stop(vm, VM_STOP_CRASH, EXIT_GUEST_CRASH);
 		break;
 	case KVM_EXIT_FAIL_ENTRY:
@@ -184,8 +192,8 @@ static void vcpu_handle_exit(struct vcpu *v)
 		vm_request_stop(vm, VM_STOP_CRASH, EXIT_GUEST_CRASH);
 		break;
 	default:
-		vcpu_report_crash(v, "unexpected KVM exit");
-		log_error("vCPU %u: exit reason %u", v->id, run->exit_reason);
+		log_error("vCPU %u: unexpected KVM exit reason %u", v->id,
+			  run->exit_reason);
 		vm_request_stop(vm, VM_STOP_ERROR, EXIT_HOST_ERROR);
 		break;
 	}
@@ -207,15 +215,15 @@ static void *vcpu_thread(void *arg)
 	while (!vm_stopping(vm) && !atomic_load(&vm->reset_pending)) {
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
-				v->run->immediate_exit = 0;
+				__atomic_store_n(&v->run->immediate_exit, 0,
+						 __ATOMIC_RELAXED);
 				continue;
 			}
-			vcpu_report_crash(v, "KVM_RUN failed");
 			log_error("vCPU %u: KVM_RUN: %s", v->id, strerror(errno));
 			vm_request_stop(vm, VM_STOP_ERROR, EXIT_HOST_ERROR);
 			break;
 		}
-		atomic_fetch_add_explicit(&v->exits, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(v->exits, 1, memory_order_relaxed);
 		vcpu_handle_exit(v);
 	}
 	return NULL;
@@ -239,7 +247,7 @@ void vcpu_kick(struct vcpu *v)
 	if (!v->started)
 		return;
 	/* immediate_exit covers a kick that lands just before KVM_RUN. */
-	v->run->immediate_exit = 1;
+	__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
 	pthread_kill(v->thread, VCPU_KICK_SIGNAL);
 }
 

@@ -19,7 +19,7 @@ struct vcpu {
 	struct kvm_run *run;
 	pthread_t thread;
 	bool started;
-	atomic_ullong exits;
+	atomic_ullong *exits;     /* in struct vm: survives resets */
 };
 
 /* Creates vCPU id with the CPUID policy applied; the vCPU starts in the

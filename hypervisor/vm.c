@@ -211,8 +211,9 @@ int vm_create(struct vm *vm)
 	if (cpuid_get_supported(vm->kvm_fd, &vm->supported_cpuid) < 0)
 		return -1;
 	vm->vcpus = calloc(vm->cfg.nr_vcpus, sizeof(*vm->vcpus));
+	vm->vcpu_exits = calloc(vm->cfg.nr_vcpus, sizeof(*vm->vcpu_exits));
 	vm->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (!vm->vcpus || vm->event_fd < 0) {
+	if (!vm->vcpus || !vm->vcpu_exits || vm->event_fd < 0) {
 		log_error("cannot allocate VM state: %s", strerror(errno));
 		return -1;
 	}
@@ -231,7 +232,9 @@ void vm_destroy(struct vm *vm)
 	vm_teardown_machine(vm);
 	guest_memory_destroy(&vm->mem);
 	free(vm->vcpus);
+	free(vm->vcpu_exits);
 	vm->vcpus = NULL;
+	vm->vcpu_exits = NULL;
 	if (vm->event_fd >= 0)
 		close(vm->event_fd);
 	vm->event_fd = -1;
@@ -302,8 +305,13 @@ static void vm_wait_request(struct vm *vm, int signal_fd)
 	struct signalfd_siginfo si;
 	uint64_t count;
 
-	while (poll(pfd, 2, -1) < 0 && errno == EINTR)
-		;
+	while (poll(pfd, 2, -1) < 0) {
+		if (errno == EINTR)
+			continue;
+		log_error("poll: %s", strerror(errno));
+		vm_request_stop(vm, VM_STOP_ERROR, EXIT_HOST_ERROR);
+		return;
+	}
 	if (pfd[1].revents & POLLIN &&
 	    read(signal_fd, &si, sizeof(si)) == sizeof(si)) {
 		log_info("received signal %u, stopping the guest", si.ssi_signo);
@@ -321,10 +329,11 @@ int vm_run(struct vm *vm, int signal_fd)
 		if (vm_stopping(vm) || !atomic_load(&vm->reset_pending))
 			continue;
 		vm_stop_vcpus(vm);
+		if (vm_stopping(vm))
+			break;
 		vm_teardown_machine(vm);
 		atomic_store(&vm->reset_pending, false);
 		atomic_fetch_add(&vm->resets, 1);
-		log_info("machine reset #%u", atomic_load(&vm->resets));
 		if (vm_build_machine(vm) < 0) {
 			vm_request_stop(vm, VM_STOP_ERROR, EXIT_HOST_ERROR);
 			break;

@@ -59,13 +59,14 @@ struct vm {
 	struct iobus pio;
 	struct iobus mmio;
 	struct vcpu *vcpus;
+	atomic_ullong *vcpu_exits; /* per vCPU, across resets */
 
 	int event_fd;              /* wakes the main thread on a request */
 	atomic_int stop_reason;    /* enum vm_stop_reason, first one wins */
 	int exit_status;
 	atomic_bool reset_pending;
 	atomic_uint resets;        /* how many times the guest was reset */
-	uint8_t post_code;         /* last value written to port 0x80 */
+	atomic_uchar post_code;    /* last value written to port 0x80 */
 };
 
 /* Prepares an empty VM for cfg; vm_destroy() is safe after it. */

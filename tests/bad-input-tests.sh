@@ -33,7 +33,7 @@ expect_error() {
 	fi
 }
 
-expect_error unknown-option 2 "unknown option '--bogus' \(see --help\)" \
+expect_error unknown-option 2 "unknown or ambiguous option '--bogus' \(see --help\)" \
 	"$HV" --bogus -f "$GUEST"
 expect_error missing-argument 2 "option '-m' needs an argument" \
 	"$HV" -f "$GUEST" -m
@@ -87,3 +87,7 @@ else
 fi
 expect_error flag-with-value 2 "option '--stats' takes no argument" \
 	"$HV" -f "$GUEST" --stats=1
+expect_error unknown-short-option-in-group 2 "unknown option '-x'" \
+	"$HV" -f "$GUEST" --stats -xv
+expect_error long-option-missing-argument 2 "option '--memory' needs an argument" \
+	"$HV" -f "$GUEST" --memory

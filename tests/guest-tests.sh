@@ -64,7 +64,12 @@ else
 	run_guest triple-fault-stop 3 'first boot: triple-faulting' \
 		triple-fault
 	run_guest triple-fault-reset 0 'second boot after reset' \
-		triple-fault --on-triple-fault=reset
+		triple-fault --on-triple-fault=reset --stats
+	if grep -q '^stats: resets 1$' "$WORK/triple-fault-reset.out"; then
+		pass triple-fault-reset-counted
+	else
+		fail triple-fault-reset-counted "--stats does not report exactly 1 reset"
+	fi
 fi
 
 # cpu_ticks PID COMM: user+system clock ticks of the thread named COMM.

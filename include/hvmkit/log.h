@@ -47,15 +47,16 @@ struct ratelimit {
  * messages dropped since the last one that passed. */
 bool ratelimit_pass(struct ratelimit *rl, unsigned int *suppressed);
 
-#define log_guest(...)                                                    \
+#define log_guest_at(level, ...)                                          \
 	do {                                                              \
 		static struct ratelimit rl_;                              \
 		unsigned int dropped_;                                    \
-		if (ratelimit_pass(&rl_, &dropped_))                      \
-			log_guest_msg(dropped_, __VA_ARGS__);             \
+		if (log_enabled(level) && ratelimit_pass(&rl_, &dropped_)) \
+			log_guest_msg(level, dropped_, __VA_ARGS__);      \
 	} while (0)
+#define log_guest(...) log_guest_at(LOG_WARN, __VA_ARGS__)
 
-void log_guest_msg(unsigned int dropped, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void log_guest_msg(enum log_level level, unsigned int dropped,
+		   const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif
