@@ -87,12 +87,17 @@ static int cpuid_put(struct cpuid_table *t, uint32_t function,
 	return 0;
 }
 
-static int cpuid_is_amd(struct cpuid_table *t)
+enum cpu_vendor cpuid_vendor(struct cpuid_table *t)
 {
 	struct kvm_cpuid_entry2 *e = cpuid_find(t, 0, 0);
 
-	/* "AuthenticAMD" and Hygon's "HygonGenuine" use AMD's leaves. */
-	return e && (e->ebx == 0x68747541 || e->ebx == 0x6f677948);
+	if (!e)
+		return CPU_VENDOR_OTHER;
+	if (e->ebx == 0x756e6547) /* "Genu"ineIntel */
+		return CPU_VENDOR_INTEL;
+	if (e->ebx == 0x68747541 || e->ebx == 0x6f677948) /* "Auth", "Hygo" */
+		return CPU_VENDOR_AMD;
+	return CPU_VENDOR_OTHER;
 }
 
 /*
@@ -120,7 +125,7 @@ int cpuid_apply_policy(struct cpuid_table *t, unsigned int nr_vcpus,
 {
 	unsigned int core_bits = cpuid_id_bits(nr_vcpus);
 	struct kvm_cpuid_entry2 *e;
-	int amd = cpuid_is_amd(t);
+	int amd = cpuid_vendor(t) == CPU_VENDOR_AMD;
 
 	/* Basic leaves must reach 0xB for the topology leaf to be seen. */
 	e = cpuid_find(t, 0, 0);

@@ -33,6 +33,11 @@ unsigned int cpuid_id_bits(unsigned int n);
 int cpuid_apply_policy(struct cpuid_table *t, unsigned int nr_vcpus,
 		       unsigned int apic_id);
 
+enum cpu_vendor { CPU_VENDOR_OTHER, CPU_VENDOR_INTEL, CPU_VENDOR_AMD };
+
+/* The vendor named by leaf 0; Hygon uses AMD's leaves and MSRs. */
+enum cpu_vendor cpuid_vendor(struct cpuid_table *t);
+
 /* The entry for (function, index), or NULL. */
 struct kvm_cpuid_entry2 *cpuid_find(struct cpuid_table *t, uint32_t function,
 				    uint32_t index);

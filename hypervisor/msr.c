@@ -26,34 +26,19 @@
 #define VM_CR_LOCK               (1ull << 3)
 #define VM_CR_SVMDIS             (1ull << 4)
 
-enum vendor { VENDOR_INTEL, VENDOR_AMD, VENDOR_OTHER };
-
 struct owned_msr {
 	uint32_t index;
 	const char *name;
-	enum vendor vendor;
+	enum cpu_vendor vendor;
 	uint64_t value;        /* what reads return */
 	bool writable_same;    /* a write of the current value is accepted */
 };
 
 static const struct owned_msr owned_msrs[] = {
-	{ MSR_IA32_FEATURE_CONTROL, "IA32_FEATURE_CONTROL", VENDOR_INTEL,
-	  FEATURE_CONTROL_LOCKED, false },
-	{ MSR_VM_CR, "VM_CR", VENDOR_AMD, VM_CR_LOCK | VM_CR_SVMDIS, true },
+	{ MSR_IA32_FEATURE_CONTROL, "IA32_FEATURE_CONTROL",
+	  CPU_VENDOR_INTEL, FEATURE_CONTROL_LOCKED, false },
+	{ MSR_VM_CR, "VM_CR", CPU_VENDOR_AMD, VM_CR_LOCK | VM_CR_SVMDIS, true },
 };
-
-static enum vendor vm_vendor(struct vm *vm)
-{
-	struct kvm_cpuid_entry2 *e = cpuid_find(&vm->supported_cpuid, 0, 0);
-
-	if (!e)
-		return VENDOR_OTHER;
-	if (e->ebx == 0x756e6547) /* "Genu" */
-		return VENDOR_INTEL;
-	if (e->ebx == 0x68747541 || e->ebx == 0x6f677948) /* "Auth" "Hygo" */
-		return VENDOR_AMD;
-	return VENDOR_OTHER;
-}
 
 int msr_policy_install(struct vm *vm)
 {
@@ -90,9 +75,11 @@ int msr_policy_install(struct vm *vm)
 
 static const struct owned_msr *owned_msr_find(struct vm *vm, uint32_t index)
 {
+	enum cpu_vendor vendor = cpuid_vendor(&vm->supported_cpuid);
+
 	for (unsigned int i = 0; i < ARRAY_SIZE(owned_msrs); i++)
 		if (owned_msrs[i].index == index &&
-		    owned_msrs[i].vendor == vm_vendor(vm))
+		    owned_msrs[i].vendor == vendor)
 			return &owned_msrs[i];
 	return NULL;
 }

@@ -95,23 +95,46 @@ wait_for() {
 	return 1
 }
 
+# start_halted TEST OUT [HV ARGS...]: starts the hlt-idle guest in the
+# background, waits until it halts and sets HALTED_PID; on failure reports
+# TEST as failed and returns 1.
+start_halted() {
+	local test=$1 out=$2
+	shift 2
+	"$HV" -f "$GUESTS/hlt-idle.bin" "$@" >"$out" 2>&1 &
+	HALTED_PID=$!
+	if ! wait_for "$out" '^halting$'; then
+		kill -9 "$HALTED_PID" 2>/dev/null
+		fail "$test" "guest never reached HLT"
+		return 1
+	fi
+}
+
+# expect_signal_stop TEST PID SIGNAL STATUS: the signal must end the
+# process in order, with STATUS.
+expect_signal_stop() {
+	local rc
+	kill -"$3" "$2"
+	wait "$2"
+	rc=$?
+	if [ $rc -eq "$4" ] && ! kill -0 "$2" 2>/dev/null; then
+		pass "$1"
+	else
+		fail "$1" "status $rc, expected $4"
+	fi
+}
+
 # HLT must put the vCPU thread to sleep: over one second of a halted
 # guest the thread may use at most half a second of CPU (a spinning vCPU
 # uses all of it).  Then SIGTERM must stop it in order (status 128+15).
 hlt_test() {
-	local out=$WORK/hlt.out pid t0 t1 hz rc
+	local t0 t1 hz
 	hz=$(getconf CLK_TCK)
-	"$HV" -f "$GUESTS/hlt-idle.bin" >"$out" 2>&1 &
-	pid=$!
-	if ! wait_for "$out" '^halting$'; then
-		kill -9 $pid 2>/dev/null
-		fail hlt-idles "guest never reached HLT"
-		return
-	fi
+	start_halted hlt-idles "$WORK/hlt.out" || return
 	sleep 0.2
-	t0=$(cpu_ticks $pid vcpu0)
+	t0=$(cpu_ticks "$HALTED_PID" vcpu0)
 	sleep 1
-	t1=$(cpu_ticks $pid vcpu0)
+	t1=$(cpu_ticks "$HALTED_PID" vcpu0)
 	if [ -z "$t0" ] || [ -z "$t1" ]; then
 		fail hlt-idles "no vcpu0 thread found"
 	elif [ $((t1 - t0)) -gt $((hz / 2)) ]; then
@@ -119,33 +142,11 @@ hlt_test() {
 	else
 		pass hlt-idles
 	fi
-	kill -TERM $pid
-	wait $pid
-	rc=$?
-	if [ $rc -eq 143 ] && ! kill -0 $pid 2>/dev/null; then
-		pass sigterm-orderly-stop
-	else
-		fail sigterm-orderly-stop "status $rc, expected 143"
-	fi
+	expect_signal_stop sigterm-orderly-stop "$HALTED_PID" TERM 143
 }
 hlt_test
 
-sigint_test() {
-	local out=$WORK/sigint.out pid rc
-	"$HV" -c 2 -f "$GUESTS/hlt-idle.bin" >"$out" 2>&1 &
-	pid=$!
-	if ! wait_for "$out" '^halting$'; then
-		kill -9 $pid 2>/dev/null
-		fail sigint-orderly-stop "guest never reached HLT"
-		return
-	fi
-	kill -INT $pid
-	wait $pid
-	rc=$?
-	if [ $rc -eq 130 ]; then
-		pass sigint-orderly-stop
-	else
-		fail sigint-orderly-stop "status $rc, expected 130"
-	fi
-}
-sigint_test
+# SIGINT stops a 2-vCPU guest in order too (status 128+2).
+if start_halted sigint-orderly-stop "$WORK/sigint.out" -c 2; then
+	expect_signal_stop sigint-orderly-stop "$HALTED_PID" INT 130
+fi
