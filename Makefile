@@ -41,7 +41,8 @@ WARN += -Werror
 endif
 
 CFLAGS := -std=gnu11 $(OPT) -g $(WARN) -D_FILE_OFFSET_BITS=64 \
-	  -DHVMKIT_VERSION='"$(VERSION)"' -Iinclude -pthread -MMD -MP \
+	  -DHVMKIT_VERSION='"$(VERSION)"' \
+	  -DHVMKIT_LIBEXECDIR='"$(LIBEXECDIR)"' -Iinclude -pthread -MMD -MP \
 	  $(SAN_FLAGS) $(EXTRA_CFLAGS)
 LDFLAGS := -pthread $(SAN_FLAGS) $(EXTRA_LDFLAGS)
 
@@ -50,8 +51,21 @@ COMMON_SRCS := common/log.c common/util.c
 HV_LIB_SRCS := hypervisor/iobus.c hypervisor/memory-layout.c \
 	       hypervisor/guest-memory.c hypervisor/firmware.c \
 	       hypervisor/cpuid.c hypervisor/msr.c hypervisor/vcpu.c \
-	       hypervisor/vm.c hypervisor/debug-ports.c hypervisor/options.c
+	       hypervisor/vm.c hypervisor/debug-ports.c hypervisor/options.c \
+	       hypervisor/dm-link.c hypervisor/dm-spawn.c hypervisor/dm-kvm.c \
+	       hypervisor/ioreq-client.c hypervisor/pci-cf8.c hypervisor/domctl.c
 HV_SRCS := $(HV_LIB_SRCS) hypervisor/main.c
+
+# The device model: its core (devmodel/*.c) and the device models (hw/*/).
+DM_LIB_SRCS := $(filter-out devmodel/main.c,$(wildcard devmodel/*.c)) \
+	       $(wildcard hw/*/*.c)
+DM_SRCS := $(DM_LIB_SRCS) devmodel/main.c
+DM_CFLAGS := -Idevmodel $(SECCOMP_CFLAGS)
+DM_LIBS := $(SECCOMP_LIBS)
+
+# The hvmkit command-line tool.
+CLI_LIB_SRCS := $(filter-out cli/main.c,$(wildcard cli/*.c))
+CLI_SRCS := $(CLI_LIB_SRCS) cli/main.c
 
 # Quiet build lines ("CC file") unless make V=1.
 ifeq ($(V),1)
@@ -65,18 +79,35 @@ endif
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
 HYPERVISOR := $(BUILD)/hvmkit-hypervisor
-PROGRAMS := $(HYPERVISOR)
+DEVMODEL := $(BUILD)/hvmkit-devmodel
+CLI := $(BUILD)/hvmkit
+PROGRAMS := $(HYPERVISOR) $(DEVMODEL) $(CLI)
+
+ifneq ($(CONFIG_SECCOMP),y)
+$(error libseccomp is required for the device-model sandbox: apt-get install libseccomp-dev, then rerun ./configure)
+endif
 
 all: $(PROGRAMS) guests unit-tests
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(call quiet,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(EXTRA_OBJ_CFLAGS) -c $< -o $@
 
 $(HYPERVISOR): $(call obj,$(HV_SRCS) $(COMMON_SRCS))
 	$(call quiet,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@
+
+$(DEVMODEL): $(call obj,$(DM_SRCS) $(COMMON_SRCS))
+	$(call quiet,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(DM_LIBS) -o $@
+
+$(CLI): $(call obj,$(CLI_SRCS) $(COMMON_SRCS))
+	$(call quiet,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@
+
+# Device-model and device sources see the device API (devmodel/device.h).
+$(call obj,$(DM_SRCS)): EXTRA_OBJ_CFLAGS := $(DM_CFLAGS)
 
 # ------------------------------------------------------------- tiny guests
 # Flat 64 KiB firmware images: tests/guests/*.S linked at 4 GiB - 64 KiB.
@@ -110,15 +141,23 @@ unit-tests:
 	@echo "cmocka not configured: unit tests are not built"
 endif
 
+# What each unit test links besides its own object and common/: the
+# hypervisor library unless tests/unit/build.mk says otherwise with
+# UNIT_SRCS_<test> (and UNIT_LIBS_<test>).
+include tests/unit/build.mk
+unit_srcs = $(if $(UNIT_SRCS_$(1)),$(UNIT_SRCS_$(1)),$(HV_LIB_SRCS))
+
+.SECONDEXPANSION:
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o \
-		$(call obj,$(HV_LIB_SRCS) $(COMMON_SRCS))
+		$$(call obj,$$(call unit_srcs,%) $(COMMON_SRCS))
 	$(call quiet,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(CMOCKA_LIBS) -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ $(UNIT_LIBS_$*) $(CMOCKA_LIBS) -o $@
 
 $(BUILD)/tests/unit/%.o: tests/unit/%.c
 	@mkdir -p $(dir $@)
 	$(call quiet,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(CMOCKA_CFLAGS) -Ihypervisor -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(CMOCKA_CFLAGS) -Ihypervisor -Idevmodel -Icli \
+		-c $< -o $@
 
 # ------------------------------------------------------------------ checks
 # make check also builds an ASan+UBSan tree and runs the unit, bad-input
@@ -136,17 +175,24 @@ bench: all
 	BUILD=$(BUILD) bench/pio-exit.sh
 
 # ----------------------------------------------------------------- install
+MAN1 := $(wildcard docs/man/*.1)
+MAN5 := $(wildcard docs/man/*.5)
+
 install: $(PROGRAMS)
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)/hvmkit \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 		$(DESTDIR)$(DOCDIR)
-	install -m 755 $(HYPERVISOR) $(DESTDIR)$(BINDIR)/
-	install -m 644 docs/man/hvmkit-hypervisor.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 755 $(HYPERVISOR) $(CLI) $(DESTDIR)$(BINDIR)/
+	install -m 755 $(DEVMODEL) $(DESTDIR)$(LIBEXECDIR)/hvmkit/
+	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
+	$(if $(MAN5),install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/)
 	install -m 644 README.md docs/architecture.md $(DESTDIR)$(DOCDIR)/
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/hvmkit-hypervisor \
-	      $(DESTDIR)$(MANDIR)/man1/hvmkit-hypervisor.1
-	rm -rf $(DESTDIR)$(DOCDIR)
+	rm -f $(DESTDIR)$(BINDIR)/hvmkit-hypervisor $(DESTDIR)$(BINDIR)/hvmkit \
+	      $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN1))) \
+	      $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5)))
+	rm -rf $(DESTDIR)$(LIBEXECDIR)/hvmkit $(DESTDIR)$(DOCDIR)
 
 clean:
 	rm -rf build build-san

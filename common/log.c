@@ -10,6 +10,7 @@
 static const char *log_prog = "hvmkit";
 static enum log_level log_level = LOG_WARN;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static log_error_hook *error_hook;
 
 static const char *const level_names[] = {
 	[LOG_ERROR] = "error",
@@ -22,6 +23,11 @@ void log_init(const char *prog, enum log_level level)
 {
 	log_prog = prog;
 	log_level = level;
+}
+
+void log_set_error_hook(log_error_hook *hook)
+{
+	error_hook = hook;
 }
 
 void log_set_level(enum log_level level)
@@ -41,6 +47,8 @@ static void log_vmsg(enum log_level level, unsigned int dropped,
 	char buf[1024];
 
 	vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (level == LOG_ERROR && error_hook && error_hook(buf))
+		return;
 	pthread_mutex_lock(&log_lock);
 	if (dropped)
 		fprintf(stderr, "%s: %s: %s (%u similar messages suppressed)\n",

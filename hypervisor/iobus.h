@@ -20,10 +20,16 @@
 typedef void iobus_fn(void *opaque, unsigned int vcpu, uint64_t addr,
 		      uint8_t *data, unsigned int len, bool is_write);
 
+/* Optional: count items of size bytes each at once (REP INS/OUTS). */
+typedef void iobus_rep_fn(void *opaque, unsigned int vcpu, uint64_t addr,
+			  uint8_t *data, unsigned int size, unsigned int count,
+			  bool is_write);
+
 struct iobus_range {
 	uint64_t base;
 	uint64_t len;
 	iobus_fn *fn;
+	iobus_rep_fn *rep;
 	void *opaque;
 	const char *name;
 };
@@ -52,6 +58,10 @@ void iobus_destroy(struct iobus *bus);
  */
 int iobus_register(struct iobus *bus, uint64_t base, uint64_t len,
 		   iobus_fn *fn, void *opaque, const char *name);
+/* The same with a handler for whole string-I/O batches. */
+int iobus_register_rep(struct iobus *bus, uint64_t base, uint64_t len,
+		       iobus_fn *fn, iobus_rep_fn *rep, void *opaque,
+		       const char *name);
 /* Releases the range that starts exactly at base; -ENOENT if none. */
 int iobus_unregister(struct iobus *bus, uint64_t base);
 
@@ -62,5 +72,11 @@ int iobus_unregister(struct iobus *bus, uint64_t base);
  */
 bool iobus_access(struct iobus *bus, unsigned int vcpu, uint64_t addr,
 		  uint8_t *data, unsigned int len, bool is_write);
+/* count accesses of size bytes at the same address (REP INS/OUTS), data
+ * holding the items in order: one call to the range's rep handler if it
+ * has one, else one access per item. */
+void iobus_access_rep(struct iobus *bus, unsigned int vcpu, uint64_t addr,
+		      uint8_t *data, unsigned int size, unsigned int count,
+		      bool is_write);
 
 #endif

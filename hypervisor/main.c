@@ -12,10 +12,15 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+
 #include "debug-ports.h"
+#include "dm-link.h"
+#include "domctl.h"
 #include "hvmkit/log.h"
 #include "hvmkit/util.h"
 #include "options.h"
+#include "pci-cf8.h"
 #include "vcpu.h"
 #include "vm.h"
 
@@ -85,6 +90,13 @@ int main(int argc, char **argv)
 		      opts.verbosity == 0 ? LOG_WARN :
 		      opts.verbosity == 1 ? LOG_INFO : LOG_DEBUG);
 
+	opts.dm.verbosity = opts.verbosity;
+	if (opts.domctl.ready_fd >= 0 &&
+	    fcntl(opts.domctl.ready_fd, F_SETFD, FD_CLOEXEC) < 0) {
+		log_error("--ready-fd %d: not an open descriptor",
+			  opts.domctl.ready_fd);
+		return EXIT_USAGE;
+	}
 	vm_init(&vm, &opts.vm);
 	signal_fd = setup_signals();
 	if (signal_fd < 0)
@@ -97,7 +109,9 @@ int main(int argc, char **argv)
 		vm_destroy(&vm);
 		return EXIT_USAGE;
 	}
-	if (vm_create(&vm) < 0 || debug_ports_register(&vm) < 0) {
+	if (vm_create(&vm) < 0 || debug_ports_register(&vm) < 0 ||
+	    pci_cf8_register(&vm) < 0 || domctl_open(&vm, &opts.domctl) < 0 ||
+	    dm_link_start(&vm, &opts.dm) < 0) {
 		vm_destroy(&vm);
 		return EXIT_HOST_ERROR;
 	}

@@ -25,9 +25,33 @@ void hv_options_usage(FILE *out, const char *prog)
 "  -m, --memory SIZE          guest RAM; suffix K, M, G, T, a bare number\n"
 "                             means MiB (default 128M)\n"
 "  -c, --vcpus N              number of vCPUs (default 1)\n"
-"      --on-triple-fault ACT  'stop' (default) or 'reset'\n"
 "  -d, --debugcon FILE        where debug-port output (0x402, 0xe9) goes\n"
 "                             (default: standard output; '-' as well)\n"
+"      --serial SPEC          COM1: none (default), stdio, pty, file:PATH,\n"
+"                             unix:PATH (a listening socket)\n"
+"      --paused               create the guest with its vCPUs paused\n"
+"\n"
+"What ends the domain (xl.cfg's on_poweroff, on_reboot, on_crash):\n"
+"      --on-poweroff ACT      destroy (default) or restart\n"
+"      --on-reboot ACT        restart (default) or destroy\n"
+"      --on-crash ACT         destroy (default), restart or preserve (keep\n"
+"                             it paused for inspection)\n"
+"      --on-triple-fault ACT  older spelling: stop = destroy, reset = restart\n"
+"\n"
+"Device model (hvmkit-devmodel, a separate sandboxed process):\n"
+"      --device-model PATH    its binary, or 'none' to run without one\n"
+"                             (default: next to this program, then\n"
+"                             " HVMKIT_LIBEXECDIR "/hvmkit)\n"
+"      --dm-arg ARG           pass ARG to it (repeatable), e.g.\n"
+"                             --dm-arg=--device=testdev\n"
+"      --dm-timeout MS        declare it failed when it does not answer an\n"
+"                             access for MS milliseconds (default 1000)\n"
+"\n"
+"Management (used by the hvmkit command):\n"
+"      --name NAME            domain name\n"
+"      --control-socket PATH  accept hvmkit commands on this socket\n"
+"      --ready-fd FD          write \"ready\" to FD once the guest runs\n"
+"\n"
 "      --stats                print exit and I/O counters when the guest stops\n"
 "  -v, --verbose              more messages (twice for debug)\n"
 "  -q, --quiet                errors only\n"
@@ -35,13 +59,19 @@ void hv_options_usage(FILE *out, const char *prog)
 "  -V, --version              version\n"
 "\n"
 "Exit status: the value the guest wrote to the test-exit port (0xf4) if it\n"
-"did; 0 after an orderly stop; 1 host error; 2 usage error; 3 guest crash\n"
-"(triple fault with --on-triple-fault=stop, or KVM emulation failure);\n"
-"128+N when stopped by signal N (SIGINT, SIGTERM, SIGHUP).\n", prog);
+"did; 0 after the guest powered off or the domain was destroyed; 1 host\n"
+"error; 2 usage error; 3 guest crash (triple fault or KVM emulation\n"
+"failure, with --on-crash=destroy); 4 the device model failed; 128+N\n"
+"when stopped by signal N (SIGINT, SIGTERM, SIGHUP).\n", prog);
 }
 
 /* Long-only options get values outside the range of short letters. */
-enum { OPT_ON_TRIPLE_FAULT = 256, OPT_STATS };
+enum {
+	OPT_ON_TRIPLE_FAULT = 256, OPT_STATS, OPT_SERIAL, OPT_PAUSED,
+	OPT_ON_POWEROFF, OPT_ON_REBOOT, OPT_ON_CRASH, OPT_DEVICE_MODEL,
+	OPT_DM_ARG, OPT_DM_TIMEOUT, OPT_NAME, OPT_CONTROL_SOCKET,
+	OPT_READY_FD,
+};
 
 static const char short_opts[] = ":f:m:c:d:vqhV";
 
@@ -50,6 +80,17 @@ static const struct option long_opts[] = {
 	{ "memory", required_argument, NULL, 'm' },
 	{ "vcpus", required_argument, NULL, 'c' },
 	{ "on-triple-fault", required_argument, NULL, OPT_ON_TRIPLE_FAULT },
+	{ "on-poweroff", required_argument, NULL, OPT_ON_POWEROFF },
+	{ "on-reboot", required_argument, NULL, OPT_ON_REBOOT },
+	{ "on-crash", required_argument, NULL, OPT_ON_CRASH },
+	{ "serial", required_argument, NULL, OPT_SERIAL },
+	{ "paused", no_argument, NULL, OPT_PAUSED },
+	{ "device-model", required_argument, NULL, OPT_DEVICE_MODEL },
+	{ "dm-arg", required_argument, NULL, OPT_DM_ARG },
+	{ "dm-timeout", required_argument, NULL, OPT_DM_TIMEOUT },
+	{ "name", required_argument, NULL, OPT_NAME },
+	{ "control-socket", required_argument, NULL, OPT_CONTROL_SOCKET },
+	{ "ready-fd", required_argument, NULL, OPT_READY_FD },
 	{ "debugcon", required_argument, NULL, 'd' },
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -75,6 +116,103 @@ static void report_bad_long_option(const char *arg)
 		  (int)len + 2, arg);
 }
 
+/* "destroy", "restart" or (if allowed) "preserve". */
+static int parse_action(const char *opt, const char *arg, bool preserve_ok,
+			enum vm_action *action)
+{
+	if (!strcmp(arg, "destroy")) {
+		*action = ACTION_DESTROY;
+	} else if (!strcmp(arg, "restart")) {
+		*action = ACTION_RESTART;
+	} else if (preserve_ok && !strcmp(arg, "preserve")) {
+		*action = ACTION_PRESERVE;
+	} else {
+		log_error("--%s '%s': must be 'destroy', 'restart'%s", opt, arg,
+			  preserve_ok ? " or 'preserve'" : "");
+		return -1;
+	}
+	return 0;
+}
+
+/* What --serial accepts; the device model opens it. */
+static bool serial_spec_valid(const char *spec)
+{
+	return !strcmp(spec, "none") || !strcmp(spec, "stdio") ||
+	       !strcmp(spec, "pty") ||
+	       (!strncmp(spec, "file:", 5) && spec[5]) ||
+	       (!strncmp(spec, "unix:", 5) && spec[5]);
+}
+
+/* Options of the device model and management; 0, 1 (not one of them) or
+ * -1 (error reported). */
+static int parse_dm_option(int c, struct hv_options *opts)
+{
+	uint64_t v;
+
+	switch (c) {
+	case OPT_SERIAL:
+		if (!serial_spec_valid(optarg)) {
+			log_error("--serial '%s': must be none, stdio, pty, "
+				  "file:PATH or unix:PATH", optarg);
+			return -1;
+		}
+		opts->dm.serial = strcmp(optarg, "none") ? optarg : NULL;
+		return 0;
+	case OPT_DEVICE_MODEL:
+		opts->dm.path = optarg;
+		return 0;
+	case OPT_DM_ARG:
+		if (opts->dm.nr_args == HV_MAX_DM_ARGS) {
+			log_error("--dm-arg: at most %d of them",
+				  HV_MAX_DM_ARGS);
+			return -1;
+		}
+		opts->dm_args[opts->dm.nr_args++] = optarg;
+		return 0;
+	case OPT_DM_TIMEOUT:
+		if (!parse_u64(optarg, 10, 3600000, &v)) {
+			log_error("--dm-timeout '%s': must be milliseconds "
+				  "from 10 to 3600000", optarg);
+			return -1;
+		}
+		opts->dm.timeout_ms = (unsigned int)v;
+		return 0;
+	case OPT_NAME:
+		if (!domctl_name_valid(optarg)) {
+			log_error("--name '%s': use 1-64 letters, digits, "
+				  "'.', '_' or '-' (not starting with '.')",
+				  optarg);
+			return -1;
+		}
+		opts->domctl.name = optarg;
+		return 0;
+	case OPT_CONTROL_SOCKET:
+		opts->domctl.socket_path = optarg;
+		return 0;
+	case OPT_READY_FD:
+		if (!parse_u64(optarg, 3, 65535, &v)) {
+			log_error("--ready-fd '%s': must be a descriptor "
+				  "number from 3", optarg);
+			return -1;
+		}
+		opts->domctl.ready_fd = (int)v;
+		return 0;
+	case OPT_PAUSED:
+		opts->vm.start_paused = true;
+		return 0;
+	case OPT_ON_POWEROFF:
+		return parse_action("on-poweroff", optarg, false,
+				    &opts->vm.on_poweroff);
+	case OPT_ON_REBOOT:
+		return parse_action("on-reboot", optarg, false,
+				    &opts->vm.on_reboot);
+	case OPT_ON_CRASH:
+		return parse_action("on-crash", optarg, true,
+				    &opts->vm.on_crash);
+	}
+	return 1;
+}
+
 int hv_options_parse(int argc, char **argv, struct hv_options *opts)
 {
 	uint64_t v;
@@ -83,11 +221,22 @@ int hv_options_parse(int argc, char **argv, struct hv_options *opts)
 	memset(opts, 0, sizeof(*opts));
 	opts->vm.ram_size = 128 * MiB;
 	opts->vm.nr_vcpus = 1;
-	opts->vm.on_triple_fault = TRIPLE_FAULT_STOP;
+	opts->vm.on_poweroff = ACTION_DESTROY;
+	opts->vm.on_reboot = ACTION_RESTART;
+	opts->vm.on_crash = ACTION_DESTROY;
+	opts->dm.args = opts->dm_args;
+	opts->dm.timeout_ms = DM_DEFAULT_TIMEOUT_MS;
+	opts->domctl.ready_fd = -1;
 	optind = 0; /* 0, not 1: glibc then also forgets a half-read "-abc" */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, short_opts, long_opts,
 				NULL)) != -1) {
+		int r = parse_dm_option(c, opts);
+
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			continue;
 		switch (c) {
 		case 'f':
 			opts->vm.firmware = optarg;
@@ -116,9 +265,9 @@ int hv_options_parse(int argc, char **argv, struct hv_options *opts)
 			break;
 		case OPT_ON_TRIPLE_FAULT:
 			if (!strcmp(optarg, "stop")) {
-				opts->vm.on_triple_fault = TRIPLE_FAULT_STOP;
+				opts->vm.on_crash = ACTION_DESTROY;
 			} else if (!strcmp(optarg, "reset")) {
-				opts->vm.on_triple_fault = TRIPLE_FAULT_RESET;
+				opts->vm.on_crash = ACTION_RESTART;
 			} else {
 				log_error("--on-triple-fault '%s': must be "
 					  "'stop' or 'reset'", optarg);

@@ -5,10 +5,17 @@
 
 #include <stdbool.h>
 
+#include "dm-link.h"
+#include "domctl.h"
 #include "vm.h"
+
+#define HV_MAX_DM_ARGS 64
 
 struct hv_options {
 	struct vm_config vm;
+	struct dm_config dm;
+	const char *dm_args[HV_MAX_DM_ARGS];
+	struct domctl_config domctl;
 	const char *debugcon_path;  /* NULL or "-" = stdout */
 	int verbosity;              /* -1 quiet, 0 default, 1 info, 2 debug */
 	bool stats;
@@ -17,7 +24,8 @@ struct hv_options {
 };
 
 /*
- * Parses argv into opts (defaults: 128 MiB, 1 vCPU, stop on triple fault).
+ * Parses argv into opts (defaults: 128 MiB, 1 vCPU, on_poweroff destroy,
+ * on_reboot restart, on_crash destroy).
  * Returns 0, or -1 after printing one error line naming the problem.
  * Limits that depend on the host (vCPUs KVM allows, host RAM) are checked
  * later by hv_options_check_host().

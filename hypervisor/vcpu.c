@@ -19,6 +19,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "dm-link.h"
 #include "hvmkit/log.h"
 #include "msr.h"
 #include "vm.h"
@@ -44,6 +45,10 @@ int vcpu_create(struct vm *vm, struct vcpu *v, unsigned int id)
 		log_error("mmap of vCPU %u run area: %s", id, strerror(errno));
 		goto out;
 	}
+	if (vm->coalesced_page &&
+	    (vm->coalesced_page + 1) * 4096 <= (unsigned int)vm->run_size)
+		v->coalesced_ring = (uint8_t *)v->run +
+				    vm->coalesced_page * 4096;
 	policy = malloc(sizeof(*policy));
 	if (!policy) {
 		log_error("out of memory for the CPUID policy");
@@ -131,10 +136,25 @@ static void vcpu_handle_io(struct vcpu *v)
 		return;
 	}
 	/* REP INS/OUTS: KVM hands over up to a page of items at once. */
-	for (uint32_t i = 0; i < run->io.count; i++)
-		iobus_access(&v->vm->pio, v->id, run->io.port,
-			     data + (uint64_t)i * size, size,
-			     run->io.direction == KVM_EXIT_IO_OUT);
+	iobus_access_rep(&v->vm->pio, v->id, run->io.port, data, size,
+			 run->io.count, run->io.direction == KVM_EXIT_IO_OUT);
+}
+
+void vcpu_mmio_access(struct vm *vm, unsigned int vcpu, uint64_t addr,
+		      uint8_t *data, unsigned int len, bool is_write)
+{
+	/* KVM splits an access that crosses a page into fragments of 1 to
+	 * 7 bytes; handlers only know bus widths, so odd fragments become
+	 * the largest 1/2/4-byte pieces, in address order. */
+	for (unsigned int off = 0; off < len;) {
+		unsigned int n = len - off == 8 && !off ? 8 : 4;
+
+		while (n > len - off)
+			n >>= 1;
+		iobus_access(&vm->mmio, vcpu, addr + off, data + off, n,
+			     is_write);
+		off += n;
+	}
 }
 
 static void vcpu_handle_exit(struct vcpu *v)
@@ -142,6 +162,10 @@ static void vcpu_handle_exit(struct vcpu *v)
 	struct kvm_run *run = v->run;
 	struct vm *vm = v->vm;
 
+	/* Writes KVM batched go to the device model before anything this
+	 * exit does, so that they stay in the guest's program order. */
+	if (v->coalesced_ring && vm->dm)
+		dm_link_drain_coalesced(vm, v->id, v->coalesced_ring);
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
 		vcpu_handle_io(v);
@@ -152,29 +176,31 @@ static void vcpu_handle_exit(struct vcpu *v)
 			vm_request_stop(vm, VM_STOP_ERROR, EXIT_HOST_ERROR);
 			break;
 		}
-		iobus_access(&vm->mmio, v->id, run->mmio.phys_addr,
-			     run->mmio.data, run->mmio.len,
-			     run->mmio.is_write);
+		vcpu_mmio_access(vm, v->id, run->mmio.phys_addr,
+				 run->mmio.data, run->mmio.len,
+				 run->mmio.is_write);
 		break;
 	case KVM_EXIT_X86_RDMSR:
 	case KVM_EXIT_X86_WRMSR:
 		msr_handle_exit(v);
 		break;
 	case KVM_EXIT_SHUTDOWN:
-		if (vm->cfg.on_triple_fault == TRIPLE_FAULT_RESET) {
+		if (vm->cfg.on_crash == ACTION_RESTART) {
 			log_guest("vCPU %u: triple fault, resetting", v->id);
-			vm_request_reset(vm);
 		} else {
 			vcpu_report_crash(v, "triple fault");
-			vm_request_stop(vm, VM_STOP_CRASH, EXIT_GUEST_CRASH);
 		}
+		vm_guest_crash(vm);
 		break;
 	case KVM_EXIT_SYSTEM_EVENT:
 		if (run->system_event.type == KVM_SYSTEM_EVENT_RESET) {
-			vm_request_reset(vm);
+			vm_guest_reboot(vm);
+		} else if (run->system_event.type ==
+			   KVM_SYSTEM_EVENT_SHUTDOWN) {
+			vm_guest_poweroff(vm);
 		} else {
 			vcpu_report_crash(v, "system event");
-			vm_request_stop(vm, VM_STOP_CRASH, EXIT_GUEST_CRASH);
+			vm_guest_crash(vm);
 		}
 		break;
 	case KVM_EXIT_IRQ_WINDOW_OPEN:
@@ -185,11 +211,11 @@ static void vcpu_handle_exit(struct vcpu *v)
 				  KVM_INTERNAL_ERROR_EMULATION ?
 				  "KVM could not emulate an instruction" :
 				  "KVM internal error");
-		vm_request_stop(vm, VM_STOP_CRASH, EXIT_GUEST_CRASH);
+		vm_guest_crash(vm);
 		break;
 	case KVM_EXIT_FAIL_ENTRY:
 		vcpu_report_crash(v, "VM entry failed");
-		vm_request_stop(vm, VM_STOP_CRASH, EXIT_GUEST_CRASH);
+		vm_guest_crash(vm);
 		break;
 	default:
 		log_error("vCPU %u: unexpected KVM exit reason %u", v->id,
@@ -213,6 +239,10 @@ static void *vcpu_thread(void *arg)
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 
 	while (!vm_stopping(vm) && !atomic_load(&vm->reset_pending)) {
+		if (atomic_load(&vm->paused)) {
+			vm_park_vcpu(vm);
+			continue;
+		}
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				__atomic_store_n(&v->run->immediate_exit, 0,
@@ -225,6 +255,12 @@ static void *vcpu_thread(void *arg)
 		}
 		atomic_fetch_add_explicit(v->exits, 1, memory_order_relaxed);
 		vcpu_handle_exit(v);
+		if (v->dm_ctl_seq) {
+			dm_link_ctl_barrier(vm, v->dm_ctl_seq);
+			v->dm_ctl_seq = 0;
+		}
+		if (atomic_load(&vm->paused))
+			vm_park_vcpu(vm);
 	}
 	return NULL;
 }

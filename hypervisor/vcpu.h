@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "hvmkit/log.h"
 
@@ -20,6 +21,10 @@ struct vcpu {
 	pthread_t thread;
 	bool started;
 	atomic_ullong *exits;     /* in struct vm: survives resets */
+	/* Control message a device-model answer depends on (0: none); the
+	 * vCPU waits for it before re-entering the guest (ioreq.h). */
+	uint32_t dm_ctl_seq;
+	void *coalesced_ring;     /* KVM's coalesced MMIO ring, or NULL */
 };
 
 /* Creates vCPU id with the CPUID policy applied; the vCPU starts in the
@@ -38,5 +43,9 @@ void vcpu_log_state(struct vcpu *v, enum log_level level, const char *what);
 /* Makes the thread leave KVM_RUN and notice a stop or reset request. */
 void vcpu_kick(struct vcpu *v);
 void vcpu_join(struct vcpu *v);
+/* One MMIO access of len (1-8) bytes from vCPU vcpu, split into bus-width
+ * pieces when KVM hands over an odd-sized fragment. */
+void vcpu_mmio_access(struct vm *vm, unsigned int vcpu, uint64_t addr,
+		      uint8_t *data, unsigned int len, bool is_write);
 
 #endif

@@ -24,8 +24,11 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include "hvmkit/log.h"
+#include "dm-link.h"
+#include "domctl.h"
 #include "firmware.h"
+#include "hvmkit/dm-proto.h"
+#include "hvmkit/log.h"
 #include "hvmkit/util.h"
 #include "msr.h"
 #include "vcpu.h"
@@ -57,6 +60,8 @@ void vm_init(struct vm *vm, const struct vm_config *cfg)
 	vm->kvm_fd = vm->vm_fd = vm->event_fd = vm->mem.ram_fd = -1;
 	iobus_init(&vm->pio, "pio");
 	iobus_init(&vm->mmio, "mmio");
+	pthread_mutex_init(&vm->pause_lock, NULL);
+	pthread_cond_init(&vm->pause_cond, NULL);
 }
 
 int vm_open_kvm(struct vm *vm)
@@ -101,6 +106,9 @@ int vm_open_kvm(struct vm *vm)
 		max = 4; /* KVM's documented minimum when the cap is absent */
 	vm->max_vcpus = (unsigned int)max < VM_MAX_VCPUS ?
 		(unsigned int)max : VM_MAX_VCPUS;
+	/* The answer is the coalesced ring's page offset in the run area. */
+	max = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_COALESCED_MMIO);
+	vm->coalesced_page = max > 0 ? (unsigned int)max : 0;
 	vm->run_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (vm->run_size < (int)sizeof(struct kvm_run)) {
 		log_error("KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
@@ -229,6 +237,8 @@ int vm_create(struct vm *vm)
 
 void vm_destroy(struct vm *vm)
 {
+	domctl_close(vm);
+	dm_link_stop(vm);
 	vm_teardown_machine(vm);
 	guest_memory_destroy(&vm->mem);
 	free(vm->vcpus);
@@ -243,6 +253,8 @@ void vm_destroy(struct vm *vm)
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
 	vm->kvm_fd = -1;
+	pthread_mutex_destroy(&vm->pause_lock);
+	pthread_cond_destroy(&vm->pause_cond);
 }
 
 static void vm_wake_main(struct vm *vm)
@@ -262,6 +274,7 @@ void vm_request_stop(struct vm *vm, enum vm_stop_reason reason, int status)
 					   (int)reason)) {
 		vm->exit_status = status;
 		vm_wake_main(vm);
+		vm_wake_vcpus(vm);
 	}
 }
 
@@ -269,11 +282,84 @@ void vm_request_reset(struct vm *vm)
 {
 	atomic_store(&vm->reset_pending, true);
 	vm_wake_main(vm);
+	vm_wake_vcpus(vm);
 }
 
 bool vm_stopping(const struct vm *vm)
 {
 	return atomic_load(&vm->stop_reason) != VM_RUNNING;
+}
+
+void vm_guest_poweroff(struct vm *vm)
+{
+	if (vm->cfg.on_poweroff == ACTION_RESTART) {
+		log_info("guest powered off; restarting it (on_poweroff)");
+		vm_request_reset(vm);
+	} else {
+		log_info("guest powered off");
+		vm_request_stop(vm, VM_STOP_POWEROFF, 0);
+	}
+}
+
+void vm_guest_reboot(struct vm *vm)
+{
+	if (vm->cfg.on_reboot == ACTION_DESTROY) {
+		log_info("guest rebooted; ending the domain (on_reboot)");
+		vm_request_stop(vm, VM_STOP_POWEROFF, 0);
+	} else {
+		vm_request_reset(vm);
+	}
+}
+
+void vm_guest_crash(struct vm *vm)
+{
+	switch (vm->cfg.on_crash) {
+	case ACTION_RESTART:
+		vm_request_reset(vm);
+		break;
+	case ACTION_PRESERVE:
+		if (!atomic_exchange(&vm->crashed, true))
+			log_error("guest crashed; kept paused for inspection "
+				  "(on_crash=preserve)");
+		atomic_store(&vm->paused, true);
+		break;
+	case ACTION_DESTROY:
+		vm_request_stop(vm, VM_STOP_CRASH, EXIT_GUEST_CRASH);
+		break;
+	}
+}
+
+void vm_wake_vcpus(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->pause_lock);
+	pthread_cond_broadcast(&vm->pause_cond);
+	pthread_mutex_unlock(&vm->pause_lock);
+	if (vm->dm) {
+		ioreq_client_wake_all(&vm->dm->ioreq);
+		pthread_mutex_lock(&vm->dm->ctl_lock);
+		pthread_cond_broadcast(&vm->dm->ctl_cond);
+		pthread_mutex_unlock(&vm->dm->ctl_lock);
+	}
+}
+
+void vm_set_paused(struct vm *vm, bool paused)
+{
+	atomic_store(&vm->paused, paused);
+	if (paused) {
+		for (unsigned int i = 0; i < vm->cfg.nr_vcpus; i++)
+			vcpu_kick(&vm->vcpus[i]);
+	} else {
+		vm_wake_vcpus(vm);
+	}
+}
+
+void vm_park_vcpu(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->pause_lock);
+	while (atomic_load(&vm->paused) && !vm_stopping(vm) &&
+	       !atomic_load(&vm->reset_pending))
+		pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
+	pthread_mutex_unlock(&vm->pause_lock);
 }
 
 static int vm_start_vcpus(struct vm *vm)
@@ -291,27 +377,39 @@ static void vm_stop_vcpus(struct vm *vm)
 {
 	for (unsigned int i = 0; i < vm->cfg.nr_vcpus; i++)
 		vcpu_kick(&vm->vcpus[i]);
+	vm_wake_vcpus(vm);
 	for (unsigned int i = 0; i < vm->cfg.nr_vcpus; i++)
 		vcpu_join(&vm->vcpus[i]);
 }
 
-/* Waits for a request; a termination signal becomes a stop request. */
+/*
+ * Waits for a request and serves the device model's control channel and
+ * the domain control socket meanwhile; a termination signal becomes a
+ * stop request.
+ */
 static void vm_wait_request(struct vm *vm, int signal_fd)
 {
-	struct pollfd pfd[2] = {
+	struct pollfd pfd[4 + DOMCTL_MAX_POLLFDS] = {
 		{ .fd = vm->event_fd, .events = POLLIN },
 		{ .fd = signal_fd, .events = POLLIN },
 	};
 	struct signalfd_siginfo si;
+	unsigned int n;
 	uint64_t count;
 
-	while (poll(pfd, 2, -1) < 0) {
+	for (unsigned int i = 2; i < 4; i++)
+		pfd[i] = (struct pollfd){ .fd = -1 };
+	dm_link_pollfds(vm, &pfd[2]);
+	n = 4 + domctl_pollfds(vm, &pfd[4]);
+	while (poll(pfd, n, -1) < 0) {
 		if (errno == EINTR)
 			continue;
 		log_error("poll: %s", strerror(errno));
 		vm_request_stop(vm, VM_STOP_ERROR, EXIT_HOST_ERROR);
 		return;
 	}
+	dm_link_handle(vm, &pfd[2]);
+	domctl_handle(vm, &pfd[4]);
 	if (pfd[1].revents & POLLIN &&
 	    read(signal_fd, &si, sizeof(si)) == sizeof(si)) {
 		log_info("received signal %u, stopping the guest", si.ssi_signo);
@@ -321,23 +419,42 @@ static void vm_wait_request(struct vm *vm, int signal_fd)
 		log_error("eventfd read: %s", strerror(errno));
 }
 
+/* Rebuilds the machine after the vCPUs stopped; false if that failed. */
+static bool vm_reset(struct vm *vm)
+{
+	int err;
+
+	vm_teardown_machine(vm);
+	atomic_store(&vm->reset_pending, false);
+	atomic_fetch_add(&vm->resets, 1);
+	vm->pci_cf8 = 0;
+	if (vm_build_machine(vm) < 0 || dm_link_rebind(vm) < 0) {
+		vm_request_stop(vm, VM_STOP_ERROR, EXIT_HOST_ERROR);
+		return false;
+	}
+	/* The device model resets its devices before any vCPU runs. */
+	err = dm_link_call(vm, DM_MSG_RESET);
+	if (err && !vm_stopping(vm))
+		dm_link_fail(vm, "device model could not reset its devices: "
+			     "%s", strerror(-err));
+	return !vm_stopping(vm);
+}
+
 int vm_run(struct vm *vm, int signal_fd)
 {
+	if (vm->cfg.start_paused) {
+		atomic_store(&vm->paused, true);
+		dm_link_call(vm, DM_MSG_PAUSE);
+	}
 	vm_start_vcpus(vm);
+	domctl_ready(vm);
 	while (!vm_stopping(vm)) {
 		vm_wait_request(vm, signal_fd);
 		if (vm_stopping(vm) || !atomic_load(&vm->reset_pending))
 			continue;
 		vm_stop_vcpus(vm);
-		if (vm_stopping(vm))
+		if (vm_stopping(vm) || !vm_reset(vm))
 			break;
-		vm_teardown_machine(vm);
-		atomic_store(&vm->reset_pending, false);
-		atomic_fetch_add(&vm->resets, 1);
-		if (vm_build_machine(vm) < 0) {
-			vm_request_stop(vm, VM_STOP_ERROR, EXIT_HOST_ERROR);
-			break;
-		}
 		vm_start_vcpus(vm);
 	}
 	vm_stop_vcpus(vm);

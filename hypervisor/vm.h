@@ -19,16 +19,20 @@
 
 #define VM_MAX_VCPUS 255 /* xAPIC IDs; 0xff is the broadcast ID */
 
-enum triple_fault_policy {
-	TRIPLE_FAULT_STOP,  /* stop the guest, exit status "crashed" */
-	TRIPLE_FAULT_RESET, /* reset the machine, as a PC does */
+/* What happens when the guest powers off, reboots or crashes (xl.cfg's
+ * on_poweroff / on_reboot / on_crash). */
+enum vm_action {
+	ACTION_DESTROY,  /* end the domain */
+	ACTION_RESTART,  /* reset the machine and boot again */
+	ACTION_PRESERVE, /* keep it, paused, for inspection (crash only) */
 };
 
 struct vm_config {
 	const char *firmware;
 	uint64_t ram_size;
 	unsigned int nr_vcpus;
-	enum triple_fault_policy on_triple_fault;
+	enum vm_action on_poweroff, on_reboot, on_crash;
+	bool start_paused;
 	FILE *debugcon;       /* sink for the debug-console ports */
 };
 
@@ -39,14 +43,20 @@ enum vm_stop_reason {
 	VM_STOP_CRASH,        /* triple fault (policy stop), emulation error */
 	VM_STOP_SIGNAL,       /* SIGINT/SIGTERM/SIGHUP */
 	VM_STOP_ERROR,        /* a host-side failure */
+	VM_STOP_DM_FAILURE,   /* the device model died or stopped answering */
+	VM_STOP_POWEROFF,     /* guest power-off / reboot with action destroy */
+	VM_STOP_DESTROY,      /* hvmkit destroy */
 };
 
 /* Exit statuses of hvmkit-hypervisor (documented in its man page). */
 #define EXIT_HOST_ERROR  1
 #define EXIT_USAGE       2
 #define EXIT_GUEST_CRASH 3
+#define EXIT_DM_FAILURE  4
 
 struct vcpu;
+struct dm_link;
+struct domctl;
 
 struct vm {
 	struct vm_config cfg;
@@ -67,6 +77,17 @@ struct vm {
 	atomic_bool reset_pending;
 	atomic_uint resets;        /* how many times the guest was reset */
 	atomic_uchar post_code;    /* last value written to port 0x80 */
+
+	/* Pause: vCPU threads park on pause_cond while paused is set. */
+	pthread_mutex_t pause_lock;
+	pthread_cond_t pause_cond;
+	atomic_bool paused;
+	atomic_bool crashed;       /* preserved after a crash (on_crash) */
+
+	struct dm_link *dm;        /* NULL with --device-model=none */
+	struct domctl *domctl;     /* control socket for the CLI */
+	unsigned int coalesced_page; /* KVM_CAP_COALESCED_MMIO page, or 0 */
+	uint32_t pci_cf8;          /* the 0xCF8 configuration-address latch */
 };
 
 /* Prepares an empty VM for cfg; vm_destroy() is safe after it. */
@@ -88,5 +109,18 @@ int vm_run(struct vm *vm, int signal_fd);
 void vm_request_stop(struct vm *vm, enum vm_stop_reason reason, int status);
 void vm_request_reset(struct vm *vm);
 bool vm_stopping(const struct vm *vm);
+/* Guest-initiated events, carried out per the on_* actions. */
+void vm_guest_poweroff(struct vm *vm);
+void vm_guest_reboot(struct vm *vm);
+void vm_guest_crash(struct vm *vm);
+
+/* Main thread only: pause or resume the vCPUs (they park outside
+ * KVM_RUN); pausing returns at once, the threads park shortly after. */
+void vm_set_paused(struct vm *vm, bool paused);
+/* vCPU threads: parks while the VM is paused; returns when resumed,
+ * stopping or resetting. */
+void vm_park_vcpu(struct vm *vm);
+/* Wakes everything a vCPU thread may sleep on (parking, ioreq waits). */
+void vm_wake_vcpus(struct vm *vm);
 
 #endif

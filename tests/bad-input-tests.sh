@@ -91,3 +91,22 @@ expect_error unknown-short-option-in-group 2 "unknown option '-x'" \
 	"$HV" -f "$GUEST" --stats -xv
 expect_error long-option-missing-argument 2 "option '--memory' needs an argument" \
 	"$HV" -f "$GUEST" --memory
+
+# Device model and management options.
+expect_error serial-spec 2 "--serial 'tcp:1': must be none, stdio, pty" \
+	"$HV" -f "$GUEST" --serial tcp:1
+expect_error dm-timeout 2 "--dm-timeout '0'" \
+	"$HV" -f "$GUEST" --dm-timeout 0
+expect_error domain-name 2 "--name 'a/b'" "$HV" -f "$GUEST" --name a/b
+expect_error ready-fd-closed 2 '--ready-fd 77: not an open descriptor' \
+	"$HV" -f "$GUEST" --ready-fd 77
+expect_error device-model-missing 1 "--device-model $WORK/nodm: No such file" \
+	"$HV" -f "$GUEST" --device-model "$WORK/nodm"
+expect_error device-model-exits 1 'device model \(pid [0-9]+\) exited with status 1' \
+	"$HV" -f "$GUEST" --device-model /bin/false
+expect_error device-model-unknown-device 1 "hvmkit-devmodel: error: --device bogus: no such device" \
+	"$HV" -f "$GUEST" --dm-arg=--device=bogus
+expect_error serial-file-unwritable 1 "device model: .*$WORK/no/such/dir" \
+	"$HV" -f "$GUEST" --serial "file:$WORK/no/such/dir"
+expect_error control-socket-dir-missing 1 "--control-socket $WORK/no/x.sock: No such file" \
+	"$HV" -f "$GUEST" --control-socket "$WORK/no/x.sock"

@@ -52,6 +52,27 @@ local_guests() {
 	"$TOP"/tests/guest-tests.sh
 }
 
+# Device-model tiny guests (tests/dm-tests.sh) and the hvmkit CLI.
+local_dm() {
+	local why
+	why=$(kvm_unusable_reason)
+	if [ -n "$why" ]; then
+		echo "SKIP: local-dm: $why"
+		return
+	fi
+	"$TOP"/tests/dm-tests.sh
+}
+
+local_cli() {
+	local why
+	why=$(kvm_unusable_reason)
+	if [ -n "$why" ]; then
+		echo "SKIP: local-cli: $why"
+		return
+	fi
+	"$TOP"/tests/cli-tests.sh
+}
+
 rig_guests() {
 	local rc why
 	why=$(rig_unavailable_reason)
@@ -59,8 +80,10 @@ rig_guests() {
 		echo "SKIP: rig: $why"
 		return
 	fi
+	# One boot of the rig runs both guest suites.
 	RIG_PASS_ENV="BUILD PREFIX" PREFIX=rig/ \
-		"$TOP"/tests/rig/rig-run -- "$TOP"/tests/guest-tests.sh
+		"$TOP"/tests/rig/rig-run -- /bin/sh -c \
+		'"$1"/tests/guest-tests.sh; "$1"/tests/dm-tests.sh' sh "$TOP"
 	rc=$?
 	if [ $rc -ne 0 ]; then
 		echo "FAIL: rig: rig-run exited with status $rc"
@@ -94,8 +117,11 @@ install_test() {
 	if ! make -s -C "$TOP" install DESTDIR="$dest" PREFIX=/usr >"$dest.log" 2>&1; then
 		echo "FAIL: install/make-install: $(tail -n 3 "$dest.log" | tr '\n' '|')"
 	else
-		for f in usr/bin/hvmkit-hypervisor \
+		for f in usr/bin/hvmkit-hypervisor usr/bin/hvmkit \
+			 usr/libexec/hvmkit/hvmkit-devmodel \
 			 usr/share/man/man1/hvmkit-hypervisor.1 \
+			 usr/share/man/man1/hvmkit.1 \
+			 usr/share/man/man5/hvmkit.cfg.5 \
 			 usr/share/doc/hvmkit/README.md \
 			 usr/share/doc/hvmkit/architecture.md; do
 			if [ -f "$dest/$f" ]; then
@@ -108,6 +134,17 @@ install_test() {
 			echo "PASS: install/installed-binary-runs"
 		else
 			echo "FAIL: install/installed-binary-runs: --version failed"
+		fi
+		# The installed hypervisor runs a guest with the installed
+		# device model.
+		if "$dest/usr/bin/hvmkit-hypervisor" --help | grep -q -- --dm-arg &&
+		   [ -z "$(kvm_unusable_reason)" ] &&
+		   "$dest/usr/bin/hvmkit-hypervisor" \
+			--device-model "$dest/usr/libexec/hvmkit/hvmkit-devmodel" \
+			-f "$BUILD/tests/guests/realmode-hello.bin" >/dev/null 2>&1; then
+			echo "PASS: install/installed-device-model-runs"
+		else
+			echo "FAIL: install/installed-device-model-runs: the installed pair did not run a guest"
 		fi
 		make -s -C "$TOP" uninstall DESTDIR="$dest" PREFIX=/usr >/dev/null 2>&1
 		if [ -z "$(find "$dest" -type f)" ]; then
@@ -123,6 +160,8 @@ run_suite "unit tests" unit_tests
 run_suite "make install" install_test
 run_suite "bad input" "$TOP"/tests/bad-input-tests.sh
 run_suite "tiny guests on the local /dev/kvm" local_guests
+run_suite "device model on the local /dev/kvm" local_dm
+run_suite "hvmkit command" local_cli
 if [ -n "${SAN_BUILD:-}" ]; then
 	export SAN_BUILD
 	sanitized() { BUILD=$SAN_BUILD PREFIX=asan/ "$@"; }
@@ -130,6 +169,8 @@ if [ -n "${SAN_BUILD:-}" ]; then
 	run_suite "bad input (ASan+UBSan)" sanitized "$TOP"/tests/bad-input-tests.sh
 	run_suite "tiny guests on the local /dev/kvm (ASan+UBSan)" \
 		sanitized local_guests
+	run_suite "device model on the local /dev/kvm (ASan+UBSan)" \
+		sanitized local_dm
 fi
 run_suite "nested rig self-test" rig_selftest
 run_suite "tiny guests in the nested rig" rig_guests

@@ -19,6 +19,11 @@ enum log_level {
 
 void log_init(const char *prog, enum log_level level);
 void log_set_level(enum log_level level);
+/* A hook that may take error messages instead of stderr (the device model
+ * sends them to the hypervisor during setup); it returns true if it took
+ * the message.  NULL restores stderr. */
+typedef bool log_error_hook(const char *msg);
+void log_set_error_hook(log_error_hook *hook);
 bool log_enabled(enum log_level level);
 void log_msg(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

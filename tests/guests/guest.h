@@ -47,3 +47,108 @@
 #define FAIL32(msg, st) movl $(msg), %esi; movb $(st), %al; jmp fail32
 
 #endif
+
+/*
+ * The device model's test device (devmodel/testdev.c has the register
+ * map), at its default addresses: hvmkit-hypervisor ...
+ * --dm-arg=--device=testdev.
+ */
+#define TD_SCRATCH_PORT  0xe0
+#define TD_PORT          0x2100
+#define TD_ID            (TD_PORT + 0x00)
+#define TD_FIFO          (TD_PORT + 0x04)
+#define TD_FIFO_LEN      (TD_PORT + 0x08)
+#define TD_FIFO_SUM      (TD_PORT + 0x0c)
+#define TD_FIFO_WRITES   (TD_PORT + 0x10)
+#define TD_LOG_COUNT     (TD_PORT + 0x14)
+#define TD_LOG_READ      (TD_PORT + 0x18)
+#define TD_LOG_META      (TD_PORT + 0x1c)
+#define TD_IRQ_LEVEL     (TD_PORT + 0x20)
+#define TD_IRQ_ACK       (TD_PORT + 0x24)
+#define TD_DOORBELLS     (TD_PORT + 0x28)
+#define TD_ERRORS        (TD_PORT + 0x2c)
+#define TD_COMMAND       (TD_PORT + 0x30)
+#define TD_LOG_PIO       (TD_PORT + 0x40)
+#define TD_DOORBELL      (TD_PORT + 0x44)
+#define TD_MMIO          0xff000000
+#define TD_LOG_MMIO      (TD_MMIO + 0x10000)
+#define TD_GSI           10
+#define TD_ID_VALUE      0x48564d54
+#define TD_META_MMIO     0x80000000
+#define TD_CMD(n)        (0x7e570000 | (n))
+#define TD_CMD_POWEROFF  TD_CMD(1)
+#define TD_CMD_RESET     TD_CMD(2)
+#define TD_CMD_SOCKET    TD_CMD(3)
+#define TD_CMD_EXECVE    TD_CMD(4)
+#define TD_CMD_HANG      TD_CMD(5)
+
+/* Real mode: EAX = in/out of 32 bits at a 16-bit port number. */
+#define TD_INL(port)     movw $(port), %dx; inl %dx, %eax
+#define TD_OUTL(port, v) movw $(port), %dx; movl $(v), %eax; outl %eax, %dx
+
+/* Real mode: print msg and exit with status st (never returns). */
+#define FAIL16(msg, st)  PUTS16(msg); EXIT16(st)
+
+/* Real mode: unless EAX == val, print msg, " got 0x" EAX, and exit with
+ * status st.  Needs DEFINE_FAIL_GOT16 once in the guest. */
+#define CHECK_EAX16(val, msg, st)		\
+	cmpl $(val), %eax;			\
+	je 9f;					\
+	movw $RM(msg), %si;			\
+	movb $(st), %bl;			\
+	jmp fail_got16;				\
+9:
+
+/* Real-mode helpers for the checks above, defined by DEFINE_FAIL_GOT16:
+ *   puthex16: print EAX as 8 hex digits on the debug console;
+ *   fail_got16: SI = message, BL = status, EAX = value seen: print
+ *     "message got 0x<EAX>" and exit with the status;
+ *   fail_want16: the same plus " want 0x<ECX>". */
+#define DEFINE_FAIL_GOT16			\
+puthex16:					\
+	pushl %eax;				\
+	pushl %ecx;				\
+	pushw %dx;				\
+	pushw %di;				\
+	movl %eax, %ecx;			\
+	movw $DEBUGCON, %dx;			\
+	movw $8, %di;				\
+8:	roll $4, %ecx;				\
+	movb %cl, %al;				\
+	andb $0xf, %al;				\
+	addb $0x30, %al;			\
+	cmpb $0x3a, %al;			\
+	jb 7f;					\
+	addb $0x27, %al;			\
+7:	outb %al, %dx;				\
+	decw %di;				\
+	jnz 8b;					\
+	popw %di;				\
+	popw %dx;				\
+	popl %ecx;				\
+	popl %eax;				\
+	ret;					\
+fail_want16:					\
+	call puts16;				\
+	movw $RM(td_msg_got), %si;		\
+	call puts16;				\
+	call puthex16;				\
+	movw $RM(td_msg_want), %si;		\
+	call puts16;				\
+	movl %ecx, %eax;			\
+	call puthex16;				\
+	jmp 6f;					\
+fail_got16:					\
+	call puts16;				\
+	movw $RM(td_msg_got), %si;		\
+	call puts16;				\
+	call puthex16;				\
+6:	movb $0x0a, %al;			\
+	movw $DEBUGCON, %dx;			\
+	outb %al, %dx;				\
+	movb %bl, %al;				\
+	jmp exit16;				\
+td_msg_got:					\
+	.asciz " got 0x";			\
+td_msg_want:					\
+	.asciz " want 0x"

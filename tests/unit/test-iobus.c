@@ -421,6 +421,60 @@ static void test_adjacent_ranges_dispatch_to_own_handler(void **state)
 	assert_int_equal(b.addr, 0x50);
 }
 
+static unsigned int rep_calls, rep_count;
+
+static void rep_fn(void *opaque, unsigned int vcpu, uint64_t addr,
+		   uint8_t *data, unsigned int size, unsigned int count,
+		   bool is_write)
+{
+	(void)opaque;
+	(void)vcpu;
+	(void)addr;
+	(void)is_write;
+	rep_calls++;
+	rep_count = count;
+	memset(data, 0x5a, (size_t)size * count);
+}
+
+/* REP string I/O reaches a batch handler once with every item. */
+static void test_rep_batch_handler_gets_all_items_once(void **state)
+{
+	struct iobus *bus = *state;
+	struct probe p = { 0 };
+	uint8_t buf[64];
+
+	rep_calls = 0;
+	assert_int_equal(iobus_register_rep(bus, 0x600, 4, probe_fn, rep_fn,
+					    &p, "rep"), 0);
+	iobus_access_rep(bus, 0, 0x600, buf, 2, 32, false);
+	assert_int_equal(rep_calls, 1);
+	assert_int_equal(rep_count, 32);
+	assert_int_equal(p.calls, 0);
+	assert_int_equal(buf[63], 0x5a);
+	assert_int_equal(bus->stats.accesses, 32);
+	/* a single item goes to the plain handler */
+	iobus_access_rep(bus, 0, 0x600, buf, 2, 1, false);
+	assert_int_equal(rep_calls, 1);
+	assert_int_equal(p.calls, 1);
+}
+
+/* Without a batch handler, each item is one access, in order. */
+static void test_rep_without_batch_handler_is_per_item(void **state)
+{
+	struct iobus *bus = *state;
+	struct probe p = { 0 };
+	uint8_t buf[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+
+	assert_int_equal(iobus_register(bus, 0x600, 1, probe_fn, &p, "x"), 0);
+	iobus_access_rep(bus, 0, 0x600, buf, 1, 8, true);
+	assert_int_equal(p.calls, 8);
+	assert_int_equal(p.written[0], 8);
+	/* unclaimed port: every item counted and filled with ones */
+	iobus_access_rep(bus, 0, 0x700, buf, 2, 4, false);
+	assert_int_equal(bus->stats.unclaimed_reads, 4);
+	assert_int_equal(buf[7], 0xff);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup_bus, teardown_bus)
 
 int main(void)
@@ -446,6 +500,8 @@ int main(void)
 		T(test_unregister_unknown_base_is_enoent),
 		T(test_many_ranges_in_random_order_all_found),
 		T(test_adjacent_ranges_dispatch_to_own_handler),
+		T(test_rep_batch_handler_gets_all_items_once),
+		T(test_rep_without_batch_handler_is_per_item),
 	};
 
 	return cmocka_run_group_tests_name("iobus", tests, NULL, NULL);

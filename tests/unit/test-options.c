@@ -33,7 +33,17 @@ static void test_defaults(void **state)
 	assert_string_equal(opts.vm.firmware, "fw.bin");
 	assert_int_equal(opts.vm.ram_size, 128 * MiB);
 	assert_int_equal(opts.vm.nr_vcpus, 1);
-	assert_int_equal(opts.vm.on_triple_fault, TRIPLE_FAULT_STOP);
+	assert_int_equal(opts.vm.on_poweroff, ACTION_DESTROY);
+	assert_int_equal(opts.vm.on_reboot, ACTION_RESTART);
+	assert_int_equal(opts.vm.on_crash, ACTION_DESTROY);
+	assert_false(opts.vm.start_paused);
+	assert_null(opts.dm.path);
+	assert_null(opts.dm.serial);
+	assert_int_equal(opts.dm.nr_args, 0);
+	assert_int_equal(opts.dm.timeout_ms, 1000);
+	assert_null(opts.domctl.name);
+	assert_null(opts.domctl.socket_path);
+	assert_int_equal(opts.domctl.ready_fd, -1);
 	assert_null(opts.debugcon_path);
 	assert_int_equal(opts.verbosity, 0);
 	assert_false(opts.stats);
@@ -93,10 +103,61 @@ static void test_on_triple_fault(void **state)
 	(void)state;
 	assert_int_equal(PARSE(&opts, "-f", "fw", "--on-triple-fault=reset"),
 			 0);
-	assert_int_equal(opts.vm.on_triple_fault, TRIPLE_FAULT_RESET);
+	assert_int_equal(opts.vm.on_crash, ACTION_RESTART);
 	assert_int_equal(PARSE(&opts, "-f", "fw", "--on-triple-fault", "stop"),
 			 0);
-	assert_int_equal(opts.vm.on_triple_fault, TRIPLE_FAULT_STOP);
+	assert_int_equal(opts.vm.on_crash, ACTION_DESTROY);
+}
+
+static void test_lifecycle_actions(void **state)
+{
+	(void)state;
+	assert_int_equal(PARSE(&opts, "-f", "fw", "--on-poweroff=restart",
+			       "--on-reboot=destroy", "--on-crash=preserve"),
+			 0);
+	assert_int_equal(opts.vm.on_poweroff, ACTION_RESTART);
+	assert_int_equal(opts.vm.on_reboot, ACTION_DESTROY);
+	assert_int_equal(opts.vm.on_crash, ACTION_PRESERVE);
+	/* preserve only makes sense for a crash */
+	assert_int_equal(PARSE(&opts, "-f", "fw", "--on-poweroff=preserve"),
+			 -1);
+	assert_int_equal(PARSE(&opts, "-f", "fw", "--on-crash=coredump"), -1);
+}
+
+static void test_device_model_options(void **state)
+{
+	(void)state;
+	assert_int_equal(PARSE(&opts, "-f", "fw", "--serial", "pty",
+			       "--dm-arg=--device=testdev", "--dm-arg", "-v",
+			       "--dm-timeout=250", "--device-model=none",
+			       "--paused"), 0);
+	assert_string_equal(opts.dm.serial, "pty");
+	assert_int_equal(opts.dm.nr_args, 2);
+	assert_string_equal(opts.dm.args[0], "--device=testdev");
+	assert_string_equal(opts.dm.args[1], "-v");
+	assert_int_equal(opts.dm.timeout_ms, 250);
+	assert_string_equal(opts.dm.path, "none");
+	assert_true(opts.vm.start_paused);
+	assert_int_equal(PARSE(&opts, "-f", "fw", "--serial=none"), 0);
+	assert_null(opts.dm.serial);
+	assert_int_equal(PARSE(&opts, "-f", "fw", "--serial=file:"), -1);
+	assert_int_equal(PARSE(&opts, "-f", "fw", "--serial=tcp:1"), -1);
+	assert_int_equal(PARSE(&opts, "-f", "fw", "--dm-timeout=5"), -1);
+}
+
+static void test_management_options(void **state)
+{
+	(void)state;
+	assert_int_equal(PARSE(&opts, "-f", "fw", "--name", "web-1.test",
+			       "--control-socket=/run/x.sock",
+			       "--ready-fd=5"), 0);
+	assert_string_equal(opts.domctl.name, "web-1.test");
+	assert_string_equal(opts.domctl.socket_path, "/run/x.sock");
+	assert_int_equal(opts.domctl.ready_fd, 5);
+	assert_int_equal(PARSE(&opts, "-f", "fw", "--name=a/b"), -1);
+	assert_int_equal(PARSE(&opts, "-f", "fw", "--name=.hidden"), -1);
+	assert_int_equal(PARSE(&opts, "-f", "fw", "--name="), -1);
+	assert_int_equal(PARSE(&opts, "-f", "fw", "--ready-fd=1"), -1);
 }
 
 static void test_other_flags(void **state)
@@ -278,6 +339,9 @@ int main(void)
 		cmocka_unit_test(test_memory_limits_inclusive),
 		cmocka_unit_test(test_vcpus),
 		cmocka_unit_test(test_on_triple_fault),
+		cmocka_unit_test(test_lifecycle_actions),
+		cmocka_unit_test(test_device_model_options),
+		cmocka_unit_test(test_management_options),
 		cmocka_unit_test(test_other_flags),
 		cmocka_unit_test(test_missing_firmware_fails),
 		cmocka_unit_test(test_memory_below_2m_fails),

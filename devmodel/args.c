@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Command-line parsing for hvmkit-devmodel. */
+#include "dm.h"
+
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "devices.h"
+#include "hvmkit/log.h"
+#include "hvmkit/util.h"
+
+void dm_usage(FILE *out)
+{
+	fprintf(out,
+"Usage: " DM_PROG " --control-fd N [OPTION]...\n"
+"The device-model process of one hvmkit domain.  hvmkit-hypervisor starts\n"
+"it; it is not meant to be run by hand.\n"
+"\n"
+"      --control-fd N         the control socket (SOCK_SEQPACKET) to the\n"
+"                             hypervisor (required)\n"
+"      --device NAME[,KEY=VALUE...]\n"
+"                             add a device (repeatable); ',,' in a value is\n"
+"                             a literal comma\n"
+"      --serial SPEC          the same as --device serial,backend=SPEC\n"
+"                             (COM1); SPEC: none, stdio, pty, file:PATH,\n"
+"                             unix:PATH\n"
+"  -v, --verbose              more messages (twice for debug)\n"
+"  -q, --quiet                errors only\n"
+"  -h, --help                 this help\n"
+"  -V, --version              version\n"
+"\n"
+"Devices:\n");
+	device_types_help(out);
+	fprintf(out,
+"\n"
+"Exit status: 0 when the hypervisor says QUIT or goes away; 1 after a\n"
+"fatal error (reported to the hypervisor); 2 usage error.\n");
+}
+
+enum { OPT_CONTROL_FD = 256, OPT_DEVICE, OPT_SERIAL };
+
+static const char short_opts[] = ":vqhV";
+
+static const struct option long_opts[] = {
+	{ "control-fd", required_argument, NULL, OPT_CONTROL_FD },
+	{ "device", required_argument, NULL, OPT_DEVICE },
+	{ "serial", required_argument, NULL, OPT_SERIAL },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* "--name=value" for a flag that takes no value, or an unknown name. */
+static void report_bad_long_option(const char *arg)
+{
+	size_t len = strcspn(arg + 2, "=");
+
+	for (const struct option *o = long_opts; o->name; o++) {
+		if (o->has_arg == no_argument && strlen(o->name) == len &&
+		    !strncmp(o->name, arg + 2, len) && arg[2 + len] == '=') {
+			log_error("option '--%s' takes no argument", o->name);
+			return;
+		}
+	}
+	log_error("unknown or ambiguous option '%.*s' (see --help)",
+		  (int)len + 2, arg);
+}
+
+static int add_device(struct dm_args *a, struct dm_opts *o)
+{
+	struct dm_opts **n;
+
+	if (!o)
+		return -1;
+	if (!device_type_find(o->device)) {
+		log_error("--device %s: no such device (see --help)",
+			  o->device);
+		dm_opts_free(o);
+		return -1;
+	}
+	n = realloc(a->devices, (a->nr_devices + 1) * sizeof(*n));
+	if (!n) {
+		log_error("out of memory");
+		dm_opts_free(o);
+		return -1;
+	}
+	a->devices = n;
+	a->devices[a->nr_devices++] = o;
+	return 0;
+}
+
+void dm_args_free(struct dm_args *a)
+{
+	for (unsigned int i = 0; i < a->nr_devices; i++)
+		dm_opts_free(a->devices[i]);
+	free(a->devices);
+	a->devices = NULL;
+	a->nr_devices = 0;
+}
+
+static int parse_one(struct dm_args *a, int c, char **argv)
+{
+	uint64_t v;
+
+	switch (c) {
+	case OPT_CONTROL_FD:
+		if (!parse_u64(optarg, 0, INT_MAX, &v)) {
+			log_error("--control-fd '%s': not a file descriptor "
+				  "number", optarg);
+			return -1;
+		}
+		a->control_fd = (int)v;
+		return 0;
+	case OPT_DEVICE:
+		return add_device(a, dm_opts_parse(optarg));
+	case OPT_SERIAL:
+		if (!*optarg) {
+			log_error("--serial '': empty (none, stdio, pty, "
+				  "file:PATH or unix:PATH)");
+			return -1;
+		}
+		return add_device(a, dm_opts_single(optarg, "serial",
+						    "backend", optarg));
+	case 'v':
+		if (a->verbosity >= 0)
+			a->verbosity++;
+		return 0;
+	case 'q':
+		a->verbosity = -1;
+		return 0;
+	case ':':
+		if (!strncmp(argv[optind - 1], "--", 2))
+			log_error("option '%s' needs an argument",
+				  argv[optind - 1]);
+		else
+			log_error("option '-%c' needs an argument", optopt);
+		return -1;
+	default:
+		/* getopt sets optopt to the bad letter for a short option,
+		 * and to 0 or a long option's value for a long one (then
+		 * argv[optind - 1] is that option). */
+		if (optopt > 0 && optopt < 256 && !strchr(short_opts, optopt))
+			log_error("unknown option '-%c' (see --help)", optopt);
+		else
+			report_bad_long_option(argv[optind - 1]);
+		return -1;
+	}
+}
+
+int dm_args_parse(int argc, char **argv, struct dm_args *a)
+{
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	a->control_fd = -1;
+	optind = 0; /* 0, not 1: glibc then also forgets a half-read "-abc" */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, short_opts, long_opts,
+				NULL)) != -1) {
+		if (c == 'h') {
+			a->help = true;
+			return 0;
+		}
+		if (c == 'V') {
+			a->version = true;
+			return 0;
+		}
+		if (parse_one(a, c, argv) < 0)
+			goto fail;
+	}
+	if (optind < argc) {
+		log_error("unexpected argument '%s' (see --help)",
+			  argv[optind]);
+		goto fail;
+	}
+	if (a->control_fd < 0) {
+		log_error("no control channel given (--control-fd N); "
+			  "hvmkit-hypervisor starts this program");
+		goto fail;
+	}
+	return 0;
+fail:
+	dm_args_free(a);
+	return -1;
+}

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The device API: everything a device model in devmodel/ or hw/ may use.
+ * Devices never see KVM, the ioreq transport or the control channel; they
+ * claim address ranges with a const ops table, raise and lower interrupt
+ * lines, touch guest memory through checked helpers, and put timers and
+ * file descriptors on the device model's event loop.  Unit tests link the
+ * same device files against a fake implementation of this API
+ * (tests/unit/fake-dm.c) with a guest-RAM buffer.
+ *
+ * Threading: every device callback (range ops, timers, fd callbacks, PCI
+ * config and BAR ops, reset) runs with the device-model lock held, so a
+ * device needs no locking of its own.  Functions here may be called from
+ * any device callback.
+ */
+#ifndef HVMKIT_DEVICE_H
+#define HVMKIT_DEVICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct dm;
+
+/* ------------------------------------------------------------ I/O ranges */
+
+/*
+ * Handlers get the offset into the claimed range and the access size
+ * (1, 2, 4, or 8 for MMIO).  Values are little-endian, in the low bytes.
+ */
+struct dm_io_ops {
+	uint64_t (*read)(void *opaque, uint64_t offset, unsigned int size);
+	void (*write)(void *opaque, uint64_t offset, uint64_t value,
+		      unsigned int size);
+};
+
+enum dm_space {
+	DM_SPACE_PIO = 0,  /* == IOREQ_TYPE_PIO */
+	DM_SPACE_MMIO = 1, /* == IOREQ_TYPE_MMIO */
+};
+
+/* Flags for dm_claim(): the guest's writes to the range do not wait for
+ * the device (Xen's buffered ioreqs), and may also be batched by KVM
+ * until the next exit (coalesced MMIO/PIO).  Reads stay synchronous and
+ * see every earlier write of the same vCPU. */
+#define DM_CLAIM_POSTED_WRITES 1u
+#define DM_CLAIM_COALESCED     3u /* implies posted */
+
+struct dm_range;
+
+/* Claims [base, base + len) in space.  Returns NULL (and logs) if the range
+ * overlaps another claim or is invalid. */
+struct dm_range *dm_claim(struct dm *dm, enum dm_space space, uint64_t base,
+			  uint64_t len, const struct dm_io_ops *ops,
+			  void *opaque, unsigned int flags, const char *name);
+/* Releases a claim; no handler call for it starts after this returns. */
+void dm_release(struct dm *dm, struct dm_range *r);
+
+/* ------------------------------------------------------------ interrupts */
+
+enum dm_irq_trigger_mode {
+	DM_IRQ_MODE_EDGE = 0,  /* ISA-style: the guest sees the rising edge */
+	DM_IRQ_MODE_LEVEL = 1, /* PCI INTx/SCI: re-delivered after EOI while
+				* still asserted */
+};
+
+struct dm_irq;
+
+/* An interrupt line to GSI gsi (0-23).  Only during device creation (before
+ * the guest runs); NULL and a log line on failure. */
+struct dm_irq *dm_irq_get(struct dm *dm, unsigned int gsi,
+			  enum dm_irq_trigger_mode mode);
+/* Sets the line's level (0 or 1).  A level line that the device lowers
+ * stays pending in the interrupt controller until the guest's EOI, as with
+ * KVM's resample irqfds (see docs/architecture.md). */
+void dm_irq_set(struct dm_irq *irq, int level);
+/* Sends an MSI (PCI MSI address/data pair). */
+void dm_msi_send(struct dm *dm, uint64_t addr, uint32_t data);
+
+/* ---------------------------------------------------------- guest memory */
+
+/* Copy to/from guest-physical memory; -1 unless [gpa, gpa + len) is wholly
+ * guest RAM (the read-only firmware is not guest RAM here). */
+int dm_gmem_read(struct dm *dm, uint64_t gpa, void *buf, size_t len);
+int dm_gmem_write(struct dm *dm, uint64_t gpa, const void *buf, size_t len);
+/* Host pointer to [gpa, gpa + len) if wholly inside one RAM block, else
+ * NULL.  The guest can change the memory at any time: copy descriptors
+ * out once before checking them. */
+void *dm_gmem_map(struct dm *dm, uint64_t gpa, size_t len);
+
+/* ---------------------------------------------------------- event loop */
+
+/* Monotonic time in nanoseconds; device-model time stops while the guest
+ * is paused. */
+uint64_t dm_clock_ns(struct dm *dm);
+
+struct dm_timer;
+typedef void dm_timer_fn(void *opaque);
+struct dm_timer *dm_timer_new(struct dm *dm, dm_timer_fn *fn, void *opaque);
+/* Arms the timer to fire once at dm_clock_ns() time expire_ns. */
+void dm_timer_mod(struct dm_timer *t, uint64_t expire_ns);
+void dm_timer_del(struct dm_timer *t);
+void dm_timer_free(struct dm_timer *t);
+
+#define DM_FD_READ  1u
+#define DM_FD_WRITE 2u
+/* events is DM_FD_* (plus DM_FD_HUP reported on hangup/error). */
+#define DM_FD_HUP   4u
+typedef void dm_fd_fn(void *opaque, int fd, unsigned int events);
+/* Watches fd for events (DM_FD_READ/WRITE); 0 or -1.  One watch per fd;
+ * calling again changes the events. */
+int dm_fd_watch(struct dm *dm, int fd, unsigned int events, dm_fd_fn *fn,
+		void *opaque);
+void dm_fd_unwatch(struct dm *dm, int fd);
+
+/* An eventfd KVM signals when the guest writes len bytes to addr (matching
+ * datamatch if has_match): a doorbell with no exit to user space.  Only
+ * during device creation; -1 on failure.  Watch it with dm_fd_watch(). */
+int dm_ioeventfd(struct dm *dm, enum dm_space space, uint64_t addr,
+		 unsigned int len, bool has_match, uint64_t datamatch);
+
+/* ------------------------------------------------------------ lifecycle */
+
+/* Platform events a device can raise (reset control, ACPI S5). */
+void dm_request_guest_reset(struct dm *dm);
+void dm_request_guest_poweroff(struct dm *dm);
+/* A power button for `hvmkit shutdown` (ACPI PM1 PWRBTN); the last one
+ * registered wins.  Without one, a shutdown request is refused. */
+void dm_set_power_button(struct dm *dm, void (*press)(void *opaque),
+			 void *opaque);
+/* Where the guest's console can be reached ("pty /dev/pts/3", "socket
+ * /path"), reported to `hvmkit list` and `hvmkit console`. */
+void dm_report_console(struct dm *dm, const char *where);
+
+/* --------------------------------------------------------- PCI (bus 0) */
+
+struct pci_function;
+
+struct pci_bar_desc {
+	uint64_t size;       /* power of two >= 4 (PIO) / 16 (MMIO); 0: none */
+	enum dm_space space;
+	bool prefetchable;
+	bool is_64bit;       /* MMIO only; takes this BAR and the next */
+	unsigned int flags;  /* DM_CLAIM_* for the range while mapped */
+};
+
+/*
+ * A PCI function's own behaviour.  The PCI core owns the standard header
+ * (IDs, command/status, BARs, interrupt line/pin) and calls config_read /
+ * config_write only for offsets 0x40 and above, and bar_read / bar_write
+ * for accesses to a mapped BAR (offset inside the BAR).
+ */
+struct pci_ops {
+	const char *name;
+	void (*reset)(void *opaque);
+	uint32_t (*config_read)(void *opaque, unsigned int offset,
+				unsigned int size);
+	void (*config_write)(void *opaque, unsigned int offset,
+			     unsigned int size, uint32_t value);
+	uint64_t (*bar_read)(void *opaque, unsigned int bar, uint64_t offset,
+			     unsigned int size);
+	void (*bar_write)(void *opaque, unsigned int bar, uint64_t offset,
+			  uint64_t value, unsigned int size);
+};
+
+struct pci_ids {
+	uint16_t vendor, device;
+	uint16_t subsystem_vendor, subsystem;
+	uint8_t revision;
+	uint32_t class_code; /* class << 16 | subclass << 8 | prog-if */
+	uint8_t header_type; /* 0x00, or 0x80 for multi-function */
+	uint8_t interrupt_pin; /* 0 none, 1-4 INTA#-INTD# */
+};
+
+/* Adds function devfn (slot << 3 | fn) to bus 0.  NULL if taken. */
+struct pci_function *dm_pci_register(struct dm *dm, unsigned int devfn,
+				     const struct pci_ids *ids,
+				     const struct pci_bar_desc bars[6],
+				     const struct pci_ops *ops, void *opaque);
+/* Raw access to the function's config bytes (device-specific registers the
+ * core reads for the device, e.g. a capability list). */
+uint8_t *pci_config_bytes(struct pci_function *f);
+/* Sets INTx# level; routed by the platform (PIIX3 PIRQ, issue 4). */
+void pci_set_irq(struct pci_function *f, int level);
+
+/* ------------------------------------------------------------- devices */
+
+/*
+ * A device type.  Devices are created from the device model's command line
+ * (--device NAME[,key=value...]) by dm_device_create(); create() parses
+ * its options with dm_opt_*() and returns its state, or NULL after logging
+ * one error line.  reset() returns the device to its power-on state; save
+ * and load are for later snapshot support and may be NULL.
+ */
+struct dm_opts;
+
+struct device_ops {
+	const char *name;
+	const char *help;    /* one line: options it takes */
+	void *(*create)(struct dm *dm, const struct dm_opts *opts);
+	void (*reset)(void *state);
+	void (*destroy)(void *state);
+};
+
+/* Option lookups on "key=value,key=value" device options. */
+const char *dm_opt_get(const struct dm_opts *opts, const char *key);
+/* *value = parsed number (decimal or 0x hex); def if absent; -1 and a log
+ * line if malformed. */
+int dm_opt_u64(const struct dm_opts *opts, const char *key, uint64_t def,
+	       uint64_t *value);
+
+#endif

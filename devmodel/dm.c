@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The device-model context: the big lock, the platform events devices
+ * raise (reset, power-off, power button, console), the hypervisor's
+ * lifecycle requests (RESET, PAUSE, RESUME, POWER_BUTTON, QUIT) and the
+ * orderly ways out (dm_exit, dm_fatal).
+ */
+#define _GNU_SOURCE
+#include "dm.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "devices.h"
+#include "hvmkit/log.h"
+
+/* The context lives as long as the process; this keeps it reachable for
+ * LeakSanitizer and gives dm_fatal() its main thread. */
+static struct dm *the_dm;
+static pthread_t main_thread;
+
+struct dm *dm_new(int ctl_fd)
+{
+	struct dm *dm = calloc(1, sizeof(*dm));
+
+	if (!dm) {
+		log_error("out of memory");
+		return NULL;
+	}
+	pthread_mutex_init(&dm->lock, NULL);
+	ctl_init(dm, ctl_fd);
+	for (unsigned int i = 0; i < DM_MAX_GSI; i++)
+		dm->gsi[i].irqfd = dm->gsi[i].resample_fd = -1;
+	if (loop_init(dm) < 0) {
+		free(dm);
+		return NULL;
+	}
+	the_dm = dm;
+	main_thread = pthread_self();
+	return dm;
+}
+
+void dm_lock(struct dm *dm)
+{
+	pthread_mutex_lock(&dm->lock);
+}
+
+void dm_unlock(struct dm *dm)
+{
+	pthread_mutex_unlock(&dm->lock);
+}
+
+void dm_exit(struct dm *dm, int status)
+{
+	/* The lock stays held: no ioreq thread enters a device that is
+	 * being destroyed, and exit() ends them. */
+	devices_destroy(dm);
+	exit(status);
+}
+
+void dm_fatal(struct dm *dm, const char *fmt, ...)
+{
+	char msg[DM_TEXT_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!ctl_send_error(dm, msg)) {
+		ctl_route_errors(dm, false);
+		log_error("%s", msg);
+	}
+	if (pthread_equal(pthread_self(), main_thread))
+		dm_exit(dm, 1);
+	loop_exit(dm, 1);
+}
+
+/* ------------------------------------------------- platform events */
+
+static void send_event(struct dm *dm, uint16_t type)
+{
+	struct dm_msg_hdr h;
+
+	memset(&h, 0, sizeof(h));
+	ctl_send(dm, type, &h, sizeof(h), NULL, 0);
+}
+
+void dm_request_guest_reset(struct dm *dm)
+{
+	send_event(dm, DM_MSG_GUEST_RESET);
+}
+
+void dm_request_guest_poweroff(struct dm *dm)
+{
+	send_event(dm, DM_MSG_GUEST_POWEROFF);
+}
+
+void dm_set_power_button(struct dm *dm, void (*press)(void *opaque),
+			 void *opaque)
+{
+	dm->power_button = press;
+	dm->power_button_opaque = opaque;
+}
+
+void dm_report_console(struct dm *dm, const char *where)
+{
+	struct dm_msg_text m;
+
+	memset(&m, 0, sizeof(m));
+	snprintf(m.text, sizeof(m.text), "%s", where);
+	ctl_send(dm, DM_MSG_CONSOLE, &m, sizeof(m), NULL, 0);
+}
+
+/* ------------------------------------------- hypervisor requests */
+
+static void ack(struct dm *dm, const struct ctl_msg *m, int status)
+{
+	struct dm_msg_status st;
+
+	memset(&st, 0, sizeof(st));
+	st.req_seq = m->hdr.seq;
+	st.status = status;
+	ctl_send(dm, DM_MSG_ACK, &st, sizeof(st), NULL, 0);
+}
+
+/* Platform reset: the posted writes the guest made before it are
+ * delivered first, then every device and PCI function returns to its
+ * power-on state and every interrupt line is low. */
+static void platform_reset(struct dm *dm)
+{
+	ioreq_server_drain(dm);
+	devices_reset(dm);
+	pci_reset_all(dm);
+	irq_lower_all(dm);
+}
+
+void dm_handle_msg(struct dm *dm, struct ctl_msg *m)
+{
+	switch (m->hdr.type) {
+	case DM_MSG_RESET:
+		platform_reset(dm);
+		ack(dm, m, 0);
+		break;
+	case DM_MSG_PAUSE:
+		loop_pause(dm);
+		ack(dm, m, 0);
+		break;
+	case DM_MSG_RESUME:
+		loop_resume(dm);
+		ack(dm, m, 0);
+		break;
+	case DM_MSG_POWER_BUTTON:
+		if (dm->power_button) {
+			dm->power_button(dm->power_button_opaque);
+			ack(dm, m, 0);
+		} else {
+			ack(dm, m, -ENOTSUP);
+		}
+		break;
+	case DM_MSG_QUIT:
+		loop_exit(dm, 0);
+		break;
+	case DM_MSG_NACK:
+		ctl_report_nack(dm, &m->status);
+		break;
+	default:
+		ctl_msg_close_fds(m);
+		dm_fatal(dm, "hypervisor protocol error: unexpected message "
+			 "type %u (seq %u) after setup", m->hdr.type,
+			 m->hdr.seq);
+	}
+}

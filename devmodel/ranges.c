@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Port-I/O and MMIO ranges claimed by devices (dm_claim), and the dispatch
+ * of guest accesses to them.  Each claim gets a small integer id that the
+ * hypervisor echoes in every ioreq for the range, so the usual lookup is
+ * one array index; the id is only a hint, though: the request is checked
+ * against the range it names (live, same space, access wholly inside) and
+ * otherwise looked up by address, because a BAR may have moved between the
+ * hypervisor routing the access and the device model handling it.
+ * Accesses nothing claims read as all ones and writes are dropped, as on
+ * a PC bus with no device answering.
+ */
+#include "dm.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hvmkit/log.h"
+
+#define RANGES_MAX 4096
+
+static const char *space_name(enum dm_space space)
+{
+	return space == DM_SPACE_PIO ? "port" : "MMIO";
+}
+
+static uint64_t size_mask(unsigned int size)
+{
+	return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
+}
+
+/* True if [addr, addr + size) lies wholly in r (no overflow: size is
+ * at most 8 and r->len at least 1). */
+static bool range_holds(const struct dm_range *r, enum dm_space space,
+			uint64_t addr, unsigned int size)
+{
+	return r->space == space && addr >= r->base &&
+	       addr - r->base < r->len && size <= r->len - (addr - r->base);
+}
+
+static struct dm_range *range_find(struct dm *dm, enum dm_space space,
+				   uint64_t addr, unsigned int size)
+{
+	for (uint32_t i = 0; i < dm->ranges.cap; i++) {
+		struct dm_range *r = dm->ranges.by_id[i];
+
+		if (r && range_holds(r, space, addr, size))
+			return r;
+	}
+	return NULL;
+}
+
+static bool ranges_overlap(struct dm *dm, enum dm_space space, uint64_t base,
+			   uint64_t last, const char **owner)
+{
+	for (uint32_t i = 0; i < dm->ranges.cap; i++) {
+		struct dm_range *r = dm->ranges.by_id[i];
+
+		if (r && r->space == space && base <= r->base + (r->len - 1) &&
+		    r->base <= last) {
+			*owner = r->name;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The lowest free id, growing the table if needed; 0 if full. */
+static uint32_t range_id_alloc(struct dm *dm)
+{
+	struct dm_ranges *t = &dm->ranges;
+	struct dm_range **n;
+	uint32_t cap, id;
+
+	for (uint32_t i = 0; i < t->cap; i++)
+		if (!t->by_id[i])
+			return i + 1;
+	if (t->cap >= RANGES_MAX)
+		return 0;
+	cap = t->cap ? t->cap * 2 : 32;
+	n = realloc(t->by_id, cap * sizeof(*n));
+	if (!n)
+		return 0;
+	memset(n + t->cap, 0, (cap - t->cap) * sizeof(*n));
+	id = t->cap + 1;
+	t->by_id = n;
+	t->cap = cap;
+	return id;
+}
+
+static void range_describe(char *buf, size_t len, enum dm_space space,
+			   uint64_t base, uint64_t llen, const char *name)
+{
+	snprintf(buf, len, "%s %#llx-%#llx (%s)", space_name(space),
+		 (unsigned long long)base,
+		 (unsigned long long)(base + (llen - 1)), name);
+}
+
+struct dm_range *ranges_claim(struct dm *dm, enum dm_space space,
+			      uint64_t base, uint64_t len,
+			      const struct dm_io_ops *ops, void *opaque,
+			      unsigned int flags, const char *name,
+			      char *why, size_t why_len)
+{
+	struct dm_msg_range msg;
+	struct dm_range *r;
+	const char *owner;
+	char what[80];
+	uint32_t id;
+
+	if (space != DM_SPACE_PIO && space != DM_SPACE_MMIO) {
+		snprintf(why, why_len, "no such address space");
+		return NULL;
+	}
+	if (!len || base + (len - 1) < base ||
+	    (space == DM_SPACE_PIO && (base >= DM_PIO_LIMIT ||
+				       len > DM_PIO_LIMIT - base))) {
+		snprintf(why, why_len, "empty or outside the address space");
+		return NULL;
+	}
+	if (!ops || flags & ~DM_CLAIM_COALESCED) {
+		snprintf(why, why_len, "bad ops or flags");
+		return NULL;
+	}
+	if (ranges_overlap(dm, space, base, base + (len - 1), &owner)) {
+		snprintf(why, why_len, "overlaps %s", owner);
+		return NULL;
+	}
+	id = range_id_alloc(dm);
+	r = id ? calloc(1, sizeof(*r)) : NULL;
+	if (!r) {
+		snprintf(why, why_len, "out of memory");
+		return NULL;
+	}
+	r->dm = dm;
+	r->space = space;
+	r->base = base;
+	r->len = len;
+	r->ops = ops;
+	r->opaque = opaque;
+	/* Coalesced implies posted (device.h). */
+	r->flags = flags & DM_RANGE_COALESCED ?
+		   flags | DM_RANGE_POSTED_WRITES : flags;
+	r->id = id;
+	snprintf(r->name, sizeof(r->name), "%s", name ? name : "?");
+
+	memset(&msg, 0, sizeof(msg));
+	msg.space = space;
+	msg.flags = r->flags;
+	msg.base = base;
+	msg.len = len;
+	msg.range_id = id;
+	range_describe(what, sizeof(what), space, base, len, r->name);
+	if (ctl_send_claim(dm, DM_MSG_CLAIM_RANGE, &msg, sizeof(msg),
+			   what) < 0) {
+		free(r);
+		snprintf(why, why_len, "the hypervisor is not reachable");
+		return NULL;
+	}
+	dm->ranges.by_id[id - 1] = r;
+	return r;
+}
+
+struct dm_range *dm_claim(struct dm *dm, enum dm_space space, uint64_t base,
+			  uint64_t len, const struct dm_io_ops *ops,
+			  void *opaque, unsigned int flags, const char *name)
+{
+	struct dm_range *r;
+	char what[80], why[64];
+
+	r = ranges_claim(dm, space, base, len, ops, opaque, flags, name,
+			 why, sizeof(why));
+	if (r)
+		return r;
+	range_describe(what, sizeof(what), space, base, len ? len : 1,
+		       name ? name : "?");
+	/* While the guest runs, a failing claim is something the guest set
+	 * up (a relocatable device it pointed at another one). */
+	if (dm->ready)
+		log_guest("cannot claim %s: %s", what, why);
+	else
+		log_error("cannot claim %s: %s", what, why);
+	return NULL;
+}
+
+void dm_release(struct dm *dm, struct dm_range *r)
+{
+	struct dm_msg_range msg;
+
+	if (!r)
+		return;
+	memset(&msg, 0, sizeof(msg));
+	msg.space = r->space;
+	msg.base = r->base;
+	msg.len = r->len;
+	msg.range_id = r->id;
+	/* Nothing to do if this fails: the hypervisor is gone. */
+	ctl_send(dm, DM_MSG_RELEASE_RANGE, &msg, sizeof(msg), NULL, 0);
+	dm->ranges.by_id[r->id - 1] = NULL;
+	free(r);
+}
+
+uint64_t ranges_access(struct dm *dm, enum dm_space space, uint32_t range_id,
+		       uint64_t addr, unsigned int size, bool is_write,
+		       uint64_t value)
+{
+	struct dm_range *r = NULL;
+	uint64_t mask = size_mask(size);
+
+	if (range_id >= 1 && range_id <= dm->ranges.cap)
+		r = dm->ranges.by_id[range_id - 1];
+	if (!r || !range_holds(r, space, addr, size))
+		r = range_find(dm, space, addr, size);
+	if (!r) {
+		log_guest_at(LOG_INFO, "unclaimed %u-byte %s %s at %#llx",
+			     size, space_name(space),
+			     is_write ? "write" : "read",
+			     (unsigned long long)addr);
+		return mask;
+	}
+	if (is_write) {
+		if (r->ops->write)
+			r->ops->write(r->opaque, addr - r->base, value & mask,
+				      size);
+		return 0;
+	}
+	return r->ops->read ? r->ops->read(r->opaque, addr - r->base,
+					   size) & mask : mask;
+}
+
+void ranges_free_all(struct dm *dm)
+{
+	for (uint32_t i = 0; i < dm->ranges.cap; i++)
+		free(dm->ranges.by_id[i]);
+	free(dm->ranges.by_id);
+	dm->ranges.by_id = NULL;
+	dm->ranges.cap = 0;
+}

@@ -1,0 +1,332 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The domain control socket (see domctl.h): an AF_UNIX SOCK_SEQPACKET
+ * socket, mode 0600, one text command per packet and one text answer per
+ * packet ("ok\n" + "key=value\n" lines, or "error MESSAGE\n").  Clients
+ * are served on the main thread between other events, without blocking:
+ * at most four are connected at once and a fifth is told "busy".  Only
+ * the socket's owner (mode 0600) can connect.
+ */
+#define _GNU_SOURCE
+#include "domctl.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dm-link.h"
+#include "hvmkit/dm-proto.h"
+#include "hvmkit/log.h"
+#include "vm.h"
+
+#define MAX_CLIENTS (DOMCTL_MAX_POLLFDS - 1)
+
+struct domctl {
+	char *name;
+	char *path;
+	int listen_fd;
+	int ready_fd;
+	int clients[MAX_CLIENTS];
+	struct timespec started;
+};
+
+static struct domctl *ctl_of(struct vm *vm)
+{
+	return vm->domctl;
+}
+
+int domctl_name_valid(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (!n || n > 64 || name[0] == '.')
+		return 0;
+	return strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		      "0123456789._-") == n;
+}
+
+/* Binds path; replaces a stale socket.  -1 after one error line. */
+static int domctl_bind(struct domctl *c, const char *name)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	mode_t old;
+	int fd, ret;
+
+	if (strlen(c->path) >= sizeof(sa.sun_path)) {
+		log_error("--control-socket %s: path too long", c->path);
+		return -1;
+	}
+	strcpy(sa.sun_path, c->path);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		log_error("socket: %s", strerror(errno));
+		return -1;
+	}
+	old = umask(077);
+	ret = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	if (ret < 0 && errno == EADDRINUSE) {
+		int probe = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+		if (probe >= 0 && connect(probe, (struct sockaddr *)&sa,
+					  sizeof(sa)) == 0) {
+			close(probe);
+			umask(old);
+			close(fd);
+			log_error("a domain named '%s' is already running "
+				  "(%s answers)", name ? name : "?", c->path);
+			return -1;
+		}
+		if (probe >= 0)
+			close(probe);
+		unlink(c->path);
+		ret = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	}
+	umask(old);
+	if (ret < 0 || listen(fd, MAX_CLIENTS) < 0) {
+		log_error("--control-socket %s: %s", c->path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	c->listen_fd = fd;
+	return 0;
+}
+
+int domctl_open(struct vm *vm, const struct domctl_config *cfg)
+{
+	struct domctl *c = calloc(1, sizeof(*c));
+
+	if (!c) {
+		log_error("out of memory");
+		return -1;
+	}
+	c->listen_fd = -1;
+	c->ready_fd = cfg->ready_fd;
+	for (unsigned int i = 0; i < MAX_CLIENTS; i++)
+		c->clients[i] = -1;
+	clock_gettime(CLOCK_MONOTONIC, &c->started);
+	c->name = cfg->name ? strdup(cfg->name) : NULL;
+	vm->domctl = c;
+	if (cfg->socket_path) {
+		c->path = strdup(cfg->socket_path);
+		if (!c->path || domctl_bind(c, cfg->name) < 0) {
+			free(c->path);
+			c->path = NULL; /* not ours to remove */
+			domctl_close(vm);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void domctl_ready(struct vm *vm)
+{
+	struct domctl *c = ctl_of(vm);
+
+	if (!c || c->ready_fd < 0)
+		return;
+	if (write(c->ready_fd, "ready\n", 6) != 6)
+		log_warn("cannot report readiness: %s", strerror(errno));
+	close(c->ready_fd);
+	c->ready_fd = -1;
+}
+
+unsigned int domctl_pollfds(struct vm *vm, struct pollfd *pfd)
+{
+	struct domctl *c = ctl_of(vm);
+
+	for (unsigned int i = 0; i < DOMCTL_MAX_POLLFDS; i++)
+		pfd[i] = (struct pollfd){ .fd = -1 };
+	if (!c)
+		return DOMCTL_MAX_POLLFDS;
+	pfd[0] = (struct pollfd){ .fd = c->listen_fd, .events = POLLIN };
+	for (unsigned int i = 0; i < MAX_CLIENTS; i++)
+		pfd[i + 1] = (struct pollfd){ .fd = c->clients[i],
+					      .events = POLLIN };
+	return DOMCTL_MAX_POLLFDS;
+}
+
+/* ------------------------------------------------------------ commands */
+
+struct reply {
+	char buf[1024];
+	size_t len;
+};
+
+static void reply_add(struct reply *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void reply_add(struct reply *r, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (r->len >= sizeof(r->buf))
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(r->buf + r->len, sizeof(r->buf) - r->len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		r->len += (size_t)n;
+	if (r->len > sizeof(r->buf) - 1)
+		r->len = sizeof(r->buf) - 1;
+}
+
+static const char *vm_state_name(struct vm *vm)
+{
+	if (vm_stopping(vm))
+		return "shutting-down";
+	if (atomic_load(&vm->crashed))
+		return "crashed";
+	if (atomic_load(&vm->paused))
+		return "paused";
+	return "running";
+}
+
+static void cmd_info(struct vm *vm, struct reply *r)
+{
+	struct domctl *c = ctl_of(vm);
+	struct timespec now;
+	double up;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	up = (double)(now.tv_sec - c->started.tv_sec) +
+	     (double)(now.tv_nsec - c->started.tv_nsec) / 1e9;
+	reply_add(r, "ok\n");
+	reply_add(r, "name=%s\n", c->name ? c->name : "");
+	reply_add(r, "pid=%d\n", (int)getpid());
+	reply_add(r, "dm_pid=%d\n", vm->dm ? (int)vm->dm->pid : 0);
+	reply_add(r, "state=%s\n", vm_state_name(vm));
+	reply_add(r, "memory_mib=%llu\n",
+		  (unsigned long long)(vm->cfg.ram_size >> 20));
+	reply_add(r, "vcpus=%u\n", vm->cfg.nr_vcpus);
+	reply_add(r, "uptime_s=%.1f\n", up);
+	if (vm->dm && vm->dm->console[0])
+		reply_add(r, "console=%s\n", vm->dm->console);
+}
+
+static void cmd_run(struct vm *vm, const char *cmd, struct reply *r)
+{
+	int err;
+
+	if (!strcmp(cmd, "info")) {
+		cmd_info(vm, r);
+	} else if (!strcmp(cmd, "pause")) {
+		if (!atomic_load(&vm->paused)) {
+			vm_set_paused(vm, true);
+			dm_link_call(vm, DM_MSG_PAUSE);
+		}
+		reply_add(r, "ok\n");
+	} else if (!strcmp(cmd, "unpause")) {
+		if (atomic_load(&vm->crashed)) {
+			reply_add(r, "error the guest crashed and is kept "
+				  "for inspection; destroy it\n");
+			return;
+		}
+		if (atomic_load(&vm->paused)) {
+			dm_link_call(vm, DM_MSG_RESUME);
+			vm_set_paused(vm, false);
+		}
+		reply_add(r, "ok\n");
+	} else if (!strcmp(cmd, "shutdown")) {
+		err = dm_link_call(vm, DM_MSG_POWER_BUTTON);
+		if (err == -ENOTSUP)
+			reply_add(r, "error the guest's platform has no "
+				  "power button yet (ACPI arrives with the "
+				  "PC platform); use destroy\n");
+		else if (err)
+			reply_add(r, "error the device model failed\n");
+		else
+			reply_add(r, "ok\n");
+	} else if (!strcmp(cmd, "reboot")) {
+		reply_add(r, "error the guest has no reboot request "
+			  "mechanism yet (needs PV drivers); reboot -F "
+			  "resets it\n");
+	} else if (!strcmp(cmd, "reset")) {
+		vm_request_reset(vm);
+		reply_add(r, "ok\n");
+	} else if (!strcmp(cmd, "destroy")) {
+		log_info("destroyed through the control socket");
+		vm_request_stop(vm, VM_STOP_DESTROY, 0);
+		reply_add(r, "ok\n");
+	} else {
+		reply_add(r, "error unknown command '%.32s'\n", cmd);
+	}
+}
+
+static void domctl_serve(struct vm *vm, int *fdp)
+{
+	char cmd[128];
+	struct reply r = { .len = 0 };
+	ssize_t n = recv(*fdp, cmd, sizeof(cmd) - 1, MSG_DONTWAIT);
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n > 0) {
+		cmd[n] = '\0';
+		cmd[strcspn(cmd, "\r\n")] = '\0';
+		cmd_run(vm, cmd, &r);
+		if (send(*fdp, r.buf, r.len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+			log_debug("control client went away: %s",
+				  strerror(errno));
+		if (strcmp(cmd, "destroy"))
+			return; /* keep the client; it may send more */
+	}
+	close(*fdp);
+	*fdp = -1;
+}
+
+void domctl_handle(struct vm *vm, const struct pollfd *pfd)
+{
+	struct domctl *c = ctl_of(vm);
+
+	if (!c)
+		return;
+	for (unsigned int i = 0; i < MAX_CLIENTS; i++)
+		if (pfd[i + 1].revents && c->clients[i] >= 0)
+			domctl_serve(vm, &c->clients[i]);
+	if (pfd[0].revents & POLLIN) {
+		int fd = accept4(c->listen_fd, NULL, NULL,
+				 SOCK_CLOEXEC | SOCK_NONBLOCK);
+		unsigned int i;
+
+		if (fd < 0)
+			return;
+		for (i = 0; i < MAX_CLIENTS && c->clients[i] >= 0; i++)
+			;
+		if (i == MAX_CLIENTS) {
+			send(fd, "error busy\n", 11, MSG_NOSIGNAL);
+			close(fd);
+			return;
+		}
+		c->clients[i] = fd;
+	}
+}
+
+void domctl_close(struct vm *vm)
+{
+	struct domctl *c = ctl_of(vm);
+
+	if (!c)
+		return;
+	for (unsigned int i = 0; i < MAX_CLIENTS; i++)
+		if (c->clients[i] >= 0)
+			close(c->clients[i]);
+	if (c->listen_fd >= 0) {
+		close(c->listen_fd);
+		if (c->path)
+			unlink(c->path);
+	}
+	if (c->ready_fd >= 0)
+		close(c->ready_fd);
+	free(c->path);
+	free(c->name);
+	free(c);
+	vm->domctl = NULL;
+}

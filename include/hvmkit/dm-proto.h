@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The control channel between hvmkit-hypervisor (HV) and hvmkit-devmodel
+ * (DM): one SOCK_SEQPACKET socketpair, one message per packet, file
+ * descriptors passed with SCM_RIGHTS.  Every message starts with struct
+ * dm_msg_hdr; the receiver checks magic, version, that len equals the
+ * packet length and the size its type requires, every field's range, and
+ * the number of fds that came with it.  Anything else is a protocol error
+ * that ends the peer.
+ *
+ * Session:
+ *   HV -> DM  SETUP   (fds: guest RAM memfd, ioreq area memfd)
+ *   DM -> HV  IRQ_REQ / IOEVENTFD_REQ ...      (only before READY; each
+ *   HV -> DM  FDS     answered in order)
+ *   DM -> HV  CLAIM_* / CONSOLE ...            (any time, no reply unless
+ *                                               it fails: NACK)
+ *   DM -> HV  READY                            (devices up, sandboxed)
+ *   ... guest runs; ioreqs flow through the ioreq area ...
+ *   HV -> DM  RESET / PAUSE / RESUME / POWER_BUTTON   DM -> HV  ACK
+ *   DM -> HV  MSI, GUEST_POWEROFF, GUEST_RESET, ERROR
+ *   HV -> DM  QUIT (or the socket closes: the DM exits)
+ *
+ * Every DM -> HV message counts towards ioreq.ctl_seq (see ioreq.h).
+ */
+#ifndef HVMKIT_DM_PROTO_H
+#define HVMKIT_DM_PROTO_H
+
+#include <stdint.h>
+
+#define DM_PROTO_MAGIC   0x4d44u /* "DM" */
+#define DM_PROTO_VERSION 1
+#define DM_MSG_MAX       512     /* no message is larger */
+#define DM_MAX_FDS       4
+#define DM_MAX_RAM_BLOCKS 4
+#define DM_MAX_GSI       24      /* IOAPIC pins 0-23 */
+
+enum dm_msg_type {
+	/* HV -> DM */
+	DM_MSG_SETUP = 1,
+	DM_MSG_FDS,          /* answer to IRQ_REQ / IOEVENTFD_REQ */
+	DM_MSG_NACK,         /* a DM request failed */
+	DM_MSG_RESET,        /* platform reset: reset every device, ACK */
+	DM_MSG_PAUSE,        /* guest paused: stop device timers, ACK */
+	DM_MSG_RESUME,       /* ACK */
+	DM_MSG_POWER_BUTTON, /* press the power button; ACK, status
+			      * -ENOTSUP if the platform has none */
+	DM_MSG_QUIT,         /* orderly exit, no reply */
+
+	/* DM -> HV */
+	DM_MSG_IRQ_REQ = 64, /* fds for one GSI */
+	DM_MSG_IOEVENTFD_REQ,
+	DM_MSG_CLAIM_RANGE,
+	DM_MSG_RELEASE_RANGE,
+	DM_MSG_CLAIM_PCI,
+	DM_MSG_RELEASE_PCI,
+	DM_MSG_MSI,
+	DM_MSG_CONSOLE,      /* where the guest's console is */
+	DM_MSG_READY,
+	DM_MSG_ACK,          /* answer to RESET/PAUSE/RESUME/POWER_BUTTON */
+	DM_MSG_GUEST_POWEROFF,
+	DM_MSG_GUEST_RESET,
+	DM_MSG_ERROR,        /* fatal device-model error, text; DM exits */
+};
+
+struct dm_msg_hdr {
+	uint16_t magic;
+	uint16_t version;
+	uint16_t type;       /* enum dm_msg_type */
+	uint16_t len;        /* whole message, header included */
+	uint32_t seq;        /* sender's message counter, from 1 */
+	uint32_t pad;
+};
+
+struct dm_ram_block {
+	uint64_t gpa;
+	uint64_t size;
+	uint64_t offset;     /* in the RAM memfd */
+};
+
+struct dm_msg_setup {
+	struct dm_msg_hdr hdr;
+	uint32_t nr_vcpus;
+	uint32_t nr_ram_blocks;
+	uint64_t ram_fd_size;
+	uint64_t ioreq_size; /* IOREQ_AREA_SIZE(nr_vcpus) */
+	struct dm_ram_block ram[DM_MAX_RAM_BLOCKS];
+};                       /* fds: [0] RAM memfd, [1] ioreq area memfd */
+
+enum dm_irq_trigger {
+	DM_IRQ_EDGE = 0,     /* one irqfd; a rising edge injects */
+	DM_IRQ_LEVEL = 1,    /* irqfd + resample fd (KVM_IRQFD_FLAG_RESAMPLE) */
+};
+
+struct dm_msg_irq_req {
+	struct dm_msg_hdr hdr;
+	uint32_t gsi;        /* < DM_MAX_GSI */
+	uint32_t trigger;    /* enum dm_irq_trigger */
+};                       /* answer: FDS, [0] irqfd, [1] resample (level) */
+
+#define DM_IOEVENTFD_DATAMATCH 1u
+
+struct dm_msg_ioeventfd_req {
+	struct dm_msg_hdr hdr;
+	uint32_t space;      /* IOREQ_TYPE_PIO or IOREQ_TYPE_MMIO */
+	uint32_t flags;      /* DM_IOEVENTFD_* */
+	uint64_t addr;
+	uint32_t len;        /* 1, 2, 4 or 8 */
+	uint32_t pad;
+	uint64_t datamatch;
+};                       /* answer: FDS, [0] eventfd */
+
+struct dm_msg_fds {
+	struct dm_msg_hdr hdr;
+	uint32_t req_seq;    /* seq of the request this answers */
+	uint32_t nr_fds;
+};
+
+struct dm_msg_status {   /* NACK and ACK */
+	struct dm_msg_hdr hdr;
+	uint32_t req_seq;
+	int32_t status;      /* 0 or -errno */
+};
+
+#define DM_RANGE_POSTED_WRITES 1u /* writes need no reply */
+#define DM_RANGE_COALESCED     2u /* and may be batched by KVM */
+#define DM_RANGE_FLAGS         (DM_RANGE_POSTED_WRITES | DM_RANGE_COALESCED)
+
+struct dm_msg_range {    /* CLAIM_RANGE and RELEASE_RANGE */
+	struct dm_msg_hdr hdr;
+	uint32_t space;      /* IOREQ_TYPE_PIO or IOREQ_TYPE_MMIO */
+	uint32_t flags;      /* DM_RANGE_*, CLAIM only */
+	uint64_t base;
+	uint64_t len;        /* CLAIM only */
+	uint32_t range_id;   /* echoed in every ioreq for this range */
+	uint32_t pad;
+};
+
+struct dm_msg_pci {      /* CLAIM_PCI and RELEASE_PCI: bus 0 only */
+	struct dm_msg_hdr hdr;
+	uint32_t devfn;      /* slot << 3 | function, < 256 */
+	uint32_t pad;
+};
+
+struct dm_msg_msi {
+	struct dm_msg_hdr hdr;
+	uint64_t addr;
+	uint32_t data;
+	uint32_t pad;
+};
+
+#define DM_TEXT_MAX 256
+
+struct dm_msg_text {     /* CONSOLE ("pty /dev/pts/3") and ERROR */
+	struct dm_msg_hdr hdr;
+	char text[DM_TEXT_MAX]; /* NUL-terminated within the array */
+};
+
+#endif
