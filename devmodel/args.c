@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "devices.h"
+#include "hvmkit/getopt-error.h"
 #include "hvmkit/log.h"
 #include "hvmkit/util.h"
 
@@ -53,22 +54,6 @@ static const struct option long_opts[] = {
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
-
-/* "--name=value" for a flag that takes no value, or an unknown name. */
-static void report_bad_long_option(const char *arg)
-{
-	size_t len = strcspn(arg + 2, "=");
-
-	for (const struct option *o = long_opts; o->name; o++) {
-		if (o->has_arg == no_argument && strlen(o->name) == len &&
-		    !strncmp(o->name, arg + 2, len) && arg[2 + len] == '=') {
-			log_error("option '--%s' takes no argument", o->name);
-			return;
-		}
-	}
-	log_error("unknown or ambiguous option '%.*s' (see --help)",
-		  (int)len + 2, arg);
-}
 
 static int add_device(struct dm_args *a, struct dm_opts *o)
 {
@@ -132,21 +117,8 @@ static int parse_one(struct dm_args *a, int c, char **argv)
 	case 'q':
 		a->verbosity = -1;
 		return 0;
-	case ':':
-		if (!strncmp(argv[optind - 1], "--", 2))
-			log_error("option '%s' needs an argument",
-				  argv[optind - 1]);
-		else
-			log_error("option '-%c' needs an argument", optopt);
-		return -1;
 	default:
-		/* getopt sets optopt to the bad letter for a short option,
-		 * and to 0 or a long option's value for a long one (then
-		 * argv[optind - 1] is that option). */
-		if (optopt > 0 && optopt < 256 && !strchr(short_opts, optopt))
-			log_error("unknown option '-%c' (see --help)", optopt);
-		else
-			report_bad_long_option(argv[optind - 1]);
+		getopt_report_error(c, argv, short_opts, long_opts);
 		return -1;
 	}
 }

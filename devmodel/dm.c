@@ -131,9 +131,11 @@ static void ack(struct dm *dm, const struct ctl_msg *m, int status)
 static void platform_reset(struct dm *dm)
 {
 	ioreq_server_drain(dm);
+	/* Lines low first, so that a level a device raises in its reset
+	 * hook is kept. */
+	irq_lower_all(dm);
 	devices_reset(dm);
 	pci_reset_all(dm);
-	irq_lower_all(dm);
 }
 
 void dm_handle_msg(struct dm *dm, struct ctl_msg *m)

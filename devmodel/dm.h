@@ -20,6 +20,7 @@
 #include <stdio.h>
 
 #include "device.h"
+#include "opts.h"
 #include "hvmkit/dm-proto.h"
 #include "hvmkit/ioreq.h"
 
@@ -224,30 +225,7 @@ void pci_free_all(struct dm *dm);
  * routers). */
 unsigned int pci_intx_gsi(unsigned int devfn, unsigned int pin);
 
-/* ------------------------------------------------------------ opts.c */
-
-struct dm_opt {
-	char *key;
-	char *value;
-	bool used;                /* looked up by the device */
-};
-
-struct dm_opts {
-	char *device;             /* device type name */
-	const char *arg;          /* the command-line text, for messages */
-	struct dm_opt *opt;
-	unsigned int nr;
-};
-
-/* Parses "NAME[,key=value...]" (",," is a literal comma).  NULL after one
- * error line. */
-struct dm_opts *dm_opts_parse(const char *arg);
-/* A device with one option: NAME,key=value (value taken verbatim). */
-struct dm_opts *dm_opts_single(const char *arg, const char *device,
-			       const char *key, const char *value);
-void dm_opts_free(struct dm_opts *o);
-/* The first option no one looked up, or NULL. */
-const char *dm_opts_unused(const struct dm_opts *o);
+/* opts.c: see opts.h */
 
 /* ------------------------------------------------------------ args.c */
 

@@ -3,10 +3,11 @@
  * The device model's side of the ioreq transport (include/hvmkit/ioreq.h):
  * one thread per vCPU serving that vCPU's slot in the shared ioreq area.
  *
- * Each thread first drains the slot's posted-write ring (those writes came
- * earlier in the vCPU's program order), then takes a published request:
- * it copies the request (and a REP request's items) out of shared memory
- * once, checks it, handles it under the device-model lock, and publishes
+ * Each thread first drains the posted-write rings (every slot's: its own
+ * writes came earlier in the vCPU's program order, and KVM's per-VM
+ * coalesced ring may have been moved into another vCPU's ring), then takes
+ * a published request: it copies the request (and a REP request's items)
+ * out of shared memory once, checks it, handles it under the device-model lock, and publishes
  * the answer with release semantics.  With no work it spins for a short
  * while (the guest often issues the next access within microseconds, and
  * then neither side makes a system call), then sets dm_sleeping and sleeps
@@ -231,10 +232,15 @@ static void handle_request(struct ioreq_thread *t)
 	uint32_t seq;
 
 	dm_lock(dm);
-	why = drain_posted(dm, slot);
-	if (why) {
-		dm_unlock(dm);
-		ioreq_fail(t, why);
+	/* Every slot's ring, not only this one's: KVM's coalesced ring is
+	 * per VM, and whichever vCPU exits first moves its entries (possibly
+	 * this vCPU's earlier writes) into its own posted ring. */
+	for (unsigned int i = 0; i < dm->ioreq->nr_vcpus; i++) {
+		why = drain_posted(dm, dm->ioreq->threads[i].slot);
+		if (why) {
+			dm_unlock(dm);
+			ioreq_fail(t, why);
+		}
 	}
 	memcpy(&req, &slot->req, sizeof(req));
 	compiler_barrier();

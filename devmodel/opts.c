@@ -6,7 +6,8 @@
  * Every lookup marks its key as used, so that the device table can reject
  * options a device does not know instead of ignoring a typo.
  */
-#include "dm.h"
+#include "device.h"
+#include "opts.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -57,6 +57,11 @@
  *                                3 call socket(2)  (forbidden by seccomp)
  *                                4 call execve(2)  (forbidden by seccomp)
  *                                5 hang this ioreq thread forever
+ *   port + 0x34  POWER_BUTTON R  presses of the platform power button
+ *                                (`hvmkit shutdown`) the device model
+ *                                reported; W: zeroes it.  (The testdev
+ *                                registers itself as the power button;
+ *                                the last device registered wins.)
  *   port + 0x40  LOG_PIO     W   (posted writes) appends the value to the
  *                                log; R (synchronous): LOG_COUNT
  *   port + 0x44  DOORBELL    W   32-bit writes signal an ioeventfd: KVM
@@ -104,6 +109,7 @@
 #define REG_DOORBELLS		0x28
 #define REG_ERRORS		0x2c
 #define REG_COMMAND		0x30
+#define REG_POWER_BUTTON	0x34
 #define REGS_LEN		0x40
 #define LOG_PIO_OFFSET		0x40
 #define LOG_PIO_LEN		4
@@ -166,6 +172,7 @@ struct testdev {
 	uint32_t irq_acks;
 	uint32_t doorbells;
 	uint32_t errors;
+	uint32_t power_button;  /* presses seen */
 
 	uint8_t scratch_mem[SCRATCH_MEM_LEN];
 };
@@ -463,6 +470,15 @@ static void irq_set_level(struct testdev *t, int level)
 	dm_irq_set(t->irq, level);
 }
 
+/* `hvmkit shutdown`: counted for the guest to poll, as an ACPI power
+ * button sets PM1 PWRBTN_STS for the guest's SCI handler. */
+static void testdev_power_button(void *opaque)
+{
+	struct testdev *t = opaque;
+
+	t->power_button++;
+}
+
 static uint64_t regs_read(void *opaque, uint64_t offset, unsigned int size)
 {
 	struct testdev *t = opaque;
@@ -504,6 +520,9 @@ static uint64_t regs_read(void *opaque, uint64_t offset, unsigned int size)
 	case REG_ERRORS:
 		v = t->errors;
 		break;
+	case REG_POWER_BUTTON:
+		v = t->power_button;
+		break;
 	default:
 		log_guest("testdev: read of %u byte(s) at register offset "
 			  "%#llx", size, (unsigned long long)offset);
@@ -541,6 +560,9 @@ static void regs_write(void *opaque, uint64_t offset, uint64_t value,
 		break;
 	case REG_ERRORS:
 		t->errors = 0;
+		break;
+	case REG_POWER_BUTTON:
+		t->power_button = 0;
 		break;
 	case REG_COMMAND:
 		if (size != 4) {
@@ -709,6 +731,7 @@ static void *testdev_create(struct dm *dm, const struct dm_opts *opts)
 		log_error("testdev: cannot watch the doorbell eventfd");
 		goto fail;
 	}
+	dm_set_power_button(dm, testdev_power_button, t);
 	log_info("testdev: registers at port %#llx, scratch port %#llx, "
 		 "MMIO at %#llx, level IRQ on GSI %llu",
 		 (unsigned long long)port, (unsigned long long)scratch_port,

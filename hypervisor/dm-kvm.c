@@ -101,6 +101,10 @@ fail:
 	}
 }
 
+static bool overlaps_memory(const struct vm *vm, uint64_t base,
+			    uint64_t len);
+static iobus_fn dm_range_io;
+
 int dm_kvm_ioeventfd(struct vm *vm, const struct dm_msg_ioeventfd_req *m,
 		     int *fd)
 {
@@ -113,10 +117,19 @@ int dm_kvm_ioeventfd(struct vm *vm, const struct dm_msg_ioeventfd_req *m,
 		return -ENOMEM;
 	if ((m->space != IOREQ_TYPE_PIO && m->space != IOREQ_TYPE_MMIO) ||
 	    (m->len != 1 && m->len != 2 && m->len != 4 && m->len != 8) ||
+	    m->addr + m->len < m->addr ||
 	    (m->space == IOREQ_TYPE_PIO &&
-	     (m->len == 8 || m->addr + m->len > 0x10000)) ||
+	     (m->len == 8 || m->addr >= 0x10000 ||
+	      m->addr + m->len > 0x10000)) ||
+	    (m->space == IOREQ_TYPE_MMIO &&
+	     overlaps_memory(vm, m->addr, m->len)) ||
 	    (m->flags & ~DM_IOEVENTFD_DATAMATCH))
 		return -EINVAL;
+	/* KVM would take these writes before any handler: only inside the
+	 * device model's own claims (or unclaimed space). */
+	if (iobus_overlaps_other(m->space == IOREQ_TYPE_PIO ? &vm->pio :
+				 &vm->mmio, m->addr, m->len, dm_range_io))
+		return -EEXIST;
 	if (r->nr_ioeventfds == MAX_IOEVENTFDS)
 		return -ENOSPC;
 	if (m->space == IOREQ_TYPE_PIO)

@@ -23,6 +23,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -43,6 +44,8 @@ static uint64_t now_ms(void)
 }
 
 /* ---------------------------------------------------------------- send */
+
+static int dm_kill(struct dm_link *dm);
 
 static int dm_send(struct dm_link *dm, void *msg, size_t len, unsigned int type,
 		   const int *fds, unsigned int nr_fds)
@@ -73,9 +76,17 @@ static int dm_send(struct dm_link *dm, void *msg, size_t len, unsigned int type,
 		c->cmsg_len = CMSG_LEN(sizeof(int) * nr_fds);
 		memcpy(CMSG_DATA(c), fds, sizeof(int) * nr_fds);
 	}
-	if (dm->ctl_fd < 0 ||
-	    sendmsg(dm->ctl_fd, &mh, MSG_NOSIGNAL) != (ssize_t)len)
+	/* Never block the main thread on a device model that does not
+	 * read its socket: a full socket is its failure. */
+	if (dm->ctl_fd < 0)
 		return -1;
+	if (sendmsg(dm->ctl_fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) !=
+	    (ssize_t)len) {
+		if (errno == EAGAIN && dm->vm)
+			dm_link_fail(dm->vm, "device model (pid %d) does not "
+				     "read its control channel", (int)dm->pid);
+		return -1;
+	}
 	return 0;
 }
 
@@ -97,6 +108,16 @@ static void dm_send_fds(struct dm_link *dm, uint32_t req_seq, const int *fds,
 
 /* ------------------------------------------------------------- failure */
 
+/* SIGKILL through the pidfd: it cannot hit a recycled pid, and the pidfd
+ * lives as long as the link. */
+static int dm_kill(struct dm_link *dm)
+{
+	if (dm->pidfd < 0)
+		return -1;
+	return (int)syscall(SYS_pidfd_send_signal, dm->pidfd, SIGKILL, NULL,
+			    0);
+}
+
 void dm_link_fail(struct vm *vm, const char *fmt, ...)
 {
 	struct dm_link *dm = vm->dm;
@@ -113,8 +134,7 @@ void dm_link_fail(struct vm *vm, const char *fmt, ...)
 		log_error("%s; stopping the guest", msg);
 	else
 		log_error("%s", msg);
-	if (dm->pid > 0)
-		kill(dm->pid, SIGKILL);
+	dm_kill(dm);
 	vm_request_stop(vm, VM_STOP_DM_FAILURE, EXIT_DM_FAILURE);
 	vm_wake_vcpus(vm);
 }
@@ -201,12 +221,14 @@ static void dm_handle_range(struct vm *vm, const struct dm_msg_range *m)
 
 	if (!err)
 		return;
-	/* The device model reports a refused claim itself. */
-	log_info("device model's %s of %s %#llx+%#llx refused: %s",
-		 claim ? "claim" : "release",
-		 m->space == IOREQ_TYPE_PIO ? "ports" : "MMIO",
-		 (unsigned long long)m->base, (unsigned long long)m->len,
-		 strerror(-err));
+	/* The device model reports a refused claim itself; after setup the
+	 * address usually comes from a guest-programmed BAR. */
+	log_guest_at(LOG_INFO, "device model's %s of %s %#llx+%#llx "
+		     "refused: %s",
+		     claim ? "claim" : "release",
+		     m->space == IOREQ_TYPE_PIO ? "ports" : "MMIO",
+		     (unsigned long long)m->base, (unsigned long long)m->len,
+		     strerror(-err));
 	dm_send_status(vm->dm, DM_MSG_NACK, m->hdr.seq, err);
 }
 
@@ -310,6 +332,11 @@ static bool dm_dispatch(struct vm *vm, const void *buf, size_t len)
 	case DM_MSG_ACK: {
 		const struct dm_msg_status *m = buf;
 
+		if (m->status > 0 || m->status < -4095) {
+			dm_link_fail(vm, "device model answered with status "
+				     "%d", m->status);
+			return false;
+		}
 		if (m->req_seq == dm->ack_wait_seq && !dm->ack_received) {
 			dm->ack_received = true;
 			dm->ack_status = m->status;
@@ -341,7 +368,11 @@ static int dm_receive(struct vm *vm)
 	} u;
 	uint64_t buf[DM_MSG_MAX / 8];
 
-	while (dm->ctl_fd >= 0 && !atomic_load(&dm->dead)) {
+	/* A bounded batch per call, so that a device model flooding its
+	 * channel cannot keep the main thread from signals, the control
+	 * socket and its own deadlines. */
+	for (unsigned int batch = 0; batch < 32 && dm->ctl_fd >= 0 &&
+	     !atomic_load(&dm->dead); batch++) {
 		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
 		struct msghdr mh = {
 			.msg_iov = &iov, .msg_iovlen = 1,
@@ -520,6 +551,9 @@ static void dm_link_free(struct vm *vm)
 {
 	struct dm_link *dm = vm->dm;
 
+	/* A device model that died with the terminal in raw mode. */
+	if (dm->tty_saved)
+		tcsetattr(0, TCSANOW, &dm->saved_tty);
 	if (dm->ctl_fd >= 0)
 		close(dm->ctl_fd);
 	if (dm->pidfd >= 0)
@@ -592,7 +626,7 @@ fail:
 	free(path);
 	dm->quitting = true;
 	if (dm->pid > 0)
-		kill(dm->pid, SIGKILL);
+		dm_kill(dm);
 	dm_reap(dm->pid, dm->pidfd, 0);
 	dm->pid = -1;
 	dm_link_free(vm);
@@ -635,8 +669,6 @@ void dm_link_stop(struct vm *vm)
 		dm_reap(dm->pid, dm->pidfd, dm->cfg.timeout_ms);
 		dm->pid = -1;
 	}
-	if (dm->tty_saved)
-		tcsetattr(0, TCSANOW, &dm->saved_tty);
 	dm_remove_console_socket(dm);
 	dm_link_free(vm);
 }
@@ -681,6 +713,9 @@ void dm_link_drain_coalesced(struct vm *vm, unsigned int vcpu,
 	const uint32_t max = (4096 - sizeof(*ring)) /
 			     sizeof(struct kvm_coalesced_mmio);
 
+	if (__atomic_load_n(&ring->first, __ATOMIC_RELAXED) ==
+	    __atomic_load_n(&ring->last, __ATOMIC_ACQUIRE))
+		return;
 	pthread_mutex_lock(&vm->dm->coalesced_lock);
 	for (;;) {
 		uint32_t first = __atomic_load_n(&ring->first,

@@ -2,9 +2,9 @@
 /*
  * Starting the device model: fork, then in the child make sure it dies
  * with us (PR_SET_PDEATHSIG, and a check that the parent is still the one
- * that forked it), leave terminal interrupts to the hypervisor (SIGINT and
- * SIGHUP ignored: the hypervisor stops the guest in order and then tells
- * the device model to quit), put the control socket at fd 3, close every
+ * that forked it), leave terminal and termination signals to the
+ * hypervisor (SIGINT, SIGHUP and SIGTERM ignored: the hypervisor stops the
+ * guest in order and then tells the device model to quit), put the control socket at fd 3, close every
  * other descriptor, and exec.  The device model therefore starts with
  * nothing of the hypervisor's: no /dev/kvm, VM or vCPU descriptors.
  */
@@ -102,6 +102,7 @@ static void dm_child(char **argv, int ctl_child, pid_t parent)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGINT, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 	if (ctl_child != 3) {
 		if (dup2(ctl_child, 3) < 0)

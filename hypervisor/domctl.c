@@ -11,6 +11,7 @@
 #include "domctl.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,7 @@ struct domctl {
 	char *path;
 	int listen_fd;
 	int ready_fd;
+	int spare_fd;           /* given up to refuse a client at EMFILE */
 	int clients[MAX_CLIENTS];
 	struct timespec started;
 };
@@ -56,6 +58,7 @@ int domctl_name_valid(const char *name)
 static int domctl_bind(struct domctl *c, const char *name)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
 	mode_t old;
 	int fd, ret;
 
@@ -85,8 +88,11 @@ static int domctl_bind(struct domctl *c, const char *name)
 		}
 		if (probe >= 0)
 			close(probe);
-		unlink(c->path);
-		ret = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+		/* Only a stale socket is replaced, never another file. */
+		if (lstat(c->path, &st) == 0 && S_ISSOCK(st.st_mode)) {
+			unlink(c->path);
+			ret = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+		}
 	}
 	umask(old);
 	if (ret < 0 || listen(fd, MAX_CLIENTS) < 0) {
@@ -108,6 +114,7 @@ int domctl_open(struct vm *vm, const struct domctl_config *cfg)
 	}
 	c->listen_fd = -1;
 	c->ready_fd = cfg->ready_fd;
+	c->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	for (unsigned int i = 0; i < MAX_CLIENTS; i++)
 		c->clients[i] = -1;
 	clock_gettime(CLOCK_MONOTONIC, &c->started);
@@ -296,6 +303,20 @@ void domctl_handle(struct vm *vm, const struct pollfd *pfd)
 				 SOCK_CLOEXEC | SOCK_NONBLOCK);
 		unsigned int i;
 
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE) &&
+		    c->spare_fd >= 0) {
+			/* Out of descriptors: refuse this client rather than
+			 * leave it pending, which would make poll() return
+			 * at once forever. */
+			close(c->spare_fd);
+			fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+			if (fd >= 0)
+				close(fd);
+			c->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+			log_warn("out of file descriptors: refused a control "
+				 "client");
+			return;
+		}
 		if (fd < 0)
 			return;
 		for (i = 0; i < MAX_CLIENTS && c->clients[i] >= 0; i++)
@@ -325,6 +346,8 @@ void domctl_close(struct vm *vm)
 	}
 	if (c->ready_fd >= 0)
 		close(c->ready_fd);
+	if (c->spare_fd >= 0)
+		close(c->spare_fd);
 	free(c->path);
 	free(c->name);
 	free(c);

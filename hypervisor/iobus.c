@@ -94,6 +94,25 @@ out:
 	return ret;
 }
 
+bool iobus_overlaps_other(struct iobus *bus, uint64_t base, uint64_t len,
+			  iobus_fn *fn)
+{
+	bool found = false;
+
+	if (!len || base + len - 1 < base)
+		return false;
+	pthread_rwlock_rdlock(&bus->lock);
+	for (unsigned int i = iobus_lower_bound(bus, base);
+	     i < bus->nr && bus->ranges[i].base <= base + len - 1; i++) {
+		if (bus->ranges[i].fn != fn) {
+			found = true;
+			break;
+		}
+	}
+	pthread_rwlock_unlock(&bus->lock);
+	return found;
+}
+
 int iobus_unregister(struct iobus *bus, uint64_t base)
 {
 	unsigned int i;

@@ -62,6 +62,9 @@ int iobus_register(struct iobus *bus, uint64_t base, uint64_t len,
 int iobus_register_rep(struct iobus *bus, uint64_t base, uint64_t len,
 		       iobus_fn *fn, iobus_rep_fn *rep, void *opaque,
 		       const char *name);
+/* True if [base, base + len) overlaps a range whose handler is not fn. */
+bool iobus_overlaps_other(struct iobus *bus, uint64_t base, uint64_t len,
+			  iobus_fn *fn);
 /* Releases the range that starts exactly at base; -ENOENT if none. */
 int iobus_unregister(struct iobus *bus, uint64_t base);
 

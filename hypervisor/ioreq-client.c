@@ -17,6 +17,7 @@
 #include "ioreq-client.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/futex.h>
 #include <sched.h>
 #include <string.h>
@@ -70,8 +71,12 @@ int ioreq_client_create(struct ioreq_client *c, unsigned int nr_vcpus)
 	memset(c, 0, sizeof(*c));
 	c->nr_vcpus = nr_vcpus;
 	c->size = IOREQ_AREA_SIZE(nr_vcpus);
-	c->fd = memfd_create("hvmkit-ioreq", MFD_CLOEXEC);
-	if (c->fd < 0 || ftruncate(c->fd, (off_t)c->size) < 0) {
+	c->fd = memfd_create("hvmkit-ioreq", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	/* Sealed at its size, so no holder of the fd can shrink it under
+	 * the hypervisor's mapping (SIGBUS). */
+	if (c->fd < 0 || ftruncate(c->fd, (off_t)c->size) < 0 ||
+	    fcntl(c->fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+		  F_SEAL_SEAL) < 0) {
 		log_error("cannot create the ioreq area: %s", strerror(errno));
 		goto fail;
 	}
@@ -222,10 +227,15 @@ int ioreq_send_sync(struct vm *vm, unsigned int vcpu, const struct ioreq *req,
 
 	if (atomic_load(&vm->dm->dead))
 		goto failed;
-	/* An earlier wait that was abandoned (VM stopping) leaves the slot
-	 * busy; nothing more goes through it. */
-	if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != IOREQ_STATE_IDLE)
+	/* Only an abandoned wait (VM stopping) leaves a slot busy; a busy
+	 * slot otherwise means the device model wrote it on its own. */
+	if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != IOREQ_STATE_IDLE) {
+		if (!vm_stopping(vm))
+			dm_link_fail(vm, "device model (pid %d) changed the "
+				     "state of vCPU %u's idle ioreq slot",
+				     (int)vm->dm->pid, vcpu);
 		goto failed;
+	}
 	s->req = *req;
 	s->req.ctl_seq = 0;
 	if (req->count > 1 && req->dir == IOREQ_WRITE)

@@ -69,12 +69,24 @@ static void print_stats(const struct vm *vm)
 	fprintf(stderr, "stats: resets %u\n", atomic_load(&vm->resets));
 }
 
+/* Descriptors 0-2 must be open: otherwise a socket or memfd made later
+ * could land there and receive log lines, or become the device model's
+ * stdio. */
+static void ensure_stdio_open(void)
+{
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 &&
+		    open("/dev/null", fd ? O_WRONLY : O_RDONLY) != fd)
+			_exit(EXIT_HOST_ERROR);
+}
+
 int main(int argc, char **argv)
 {
 	static struct vm vm;
 	struct hv_options opts;
 	int signal_fd, status;
 
+	ensure_stdio_open();
 	log_init("hvmkit-hypervisor", LOG_WARN);
 	if (hv_options_parse(argc, argv, &opts) < 0)
 		return EXIT_USAGE;

@@ -318,10 +318,13 @@ void vm_guest_crash(struct vm *vm)
 		vm_request_reset(vm);
 		break;
 	case ACTION_PRESERVE:
+		/* This vCPU parks at once; the main thread pauses the rest
+		 * of the machine, the device model included. */
 		if (!atomic_exchange(&vm->crashed, true))
 			log_error("guest crashed; kept paused for inspection "
 				  "(on_crash=preserve)");
 		atomic_store(&vm->paused, true);
+		vm_wake_main(vm);
 		break;
 	case ACTION_DESTROY:
 		vm_request_stop(vm, VM_STOP_CRASH, EXIT_GUEST_CRASH);
@@ -428,6 +431,13 @@ static bool vm_reset(struct vm *vm)
 	atomic_store(&vm->reset_pending, false);
 	atomic_fetch_add(&vm->resets, 1);
 	vm->pci_cf8 = 0;
+	/* A reset (hvmkit reboot -F) brings a preserved crash back to life. */
+	if (atomic_exchange(&vm->crashed, false)) {
+		vm->crash_paused = false;
+		atomic_store(&vm->paused, false);
+		if (dm_link_call(vm, DM_MSG_RESUME) != 0)
+			return false;
+	}
 	if (vm_build_machine(vm) < 0 || dm_link_rebind(vm) < 0) {
 		vm_request_stop(vm, VM_STOP_ERROR, EXIT_HOST_ERROR);
 		return false;
@@ -450,6 +460,12 @@ int vm_run(struct vm *vm, int signal_fd)
 	domctl_ready(vm);
 	while (!vm_stopping(vm)) {
 		vm_wait_request(vm, signal_fd);
+		if (atomic_load(&vm->crashed) && !vm->crash_paused &&
+		    !vm_stopping(vm)) {
+			vm->crash_paused = true;
+			vm_set_paused(vm, true);
+			dm_link_call(vm, DM_MSG_PAUSE);
+		}
 		if (vm_stopping(vm) || !atomic_load(&vm->reset_pending))
 			continue;
 		vm_stop_vcpus(vm);

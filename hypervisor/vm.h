@@ -83,6 +83,7 @@ struct vm {
 	pthread_cond_t pause_cond;
 	atomic_bool paused;
 	atomic_bool crashed;       /* preserved after a crash (on_crash) */
+	bool crash_paused;         /* main thread paused the whole machine */
 
 	struct dm_link *dm;        /* NULL with --device-model=none */
 	struct domctl *domctl;     /* control socket for the CLI */

@@ -43,35 +43,13 @@ if [ -n "$why" ]; then
 	exit 0
 fi
 for g in dm-pio dm-mmio dm-posted dm-level-irq dm-doorbell dm-uart-echo \
-	 dm-seccomp dm-seccomp-exec dm-hang dm-poweroff dm-reset dm-spin; do
+	 dm-seccomp dm-seccomp-exec dm-hang dm-poweroff dm-reset dm-spin \
+	 dm-shutdown hlt-idle; do
 	if [ ! -e "$GUESTS/$g.bin" ]; then
 		skip dm-tests "$GUESTS/$g.bin is not built (make guests)"
 		exit 0
 	fi
 done
-
-tail3() { tail -n 3 "$1" | tr '\n' '|'; }
-
-# run_guest NAME EXPECTED_STATUS EXPECTED_OUTPUT_REGEX GUEST [HV ARGS...]
-run_guest() {
-	local name=$1 want=$2 regex=$3 guest=$4
-	shift 4
-	local out=$WORK/$name.out rc
-	timeout -k 5 "$GUEST_TIMEOUT" "$HV" -f "$GUESTS/$guest.bin" "$@" \
-		>"$out" 2>&1
-	rc=$?
-	if [ $rc -eq 124 ]; then
-		fail "$name" "guest did not finish within ${GUEST_TIMEOUT}s"
-	elif [ $rc -ne "$want" ]; then
-		fail "$name" "exit status $rc, expected $want: $(tail3 "$out")"
-	elif ! grep -Eq -e "$regex" "$out"; then
-		fail "$name" "output lacks /$regex/: $(tail3 "$out")"
-	elif [ "$want" -eq 0 ] && grep -q '^FAIL' "$out"; then
-		fail "$name" "the guest reported: $(grep '^FAIL' "$out" | head -n 1)"
-	else
-		pass "$name"
-	fi
-}
 
 # ------------------------------------------------------- device paths
 run_guest dm-pio-sizes-and-rep 0 \
@@ -126,6 +104,55 @@ run_guest dm-requests-poweroff 0 'asking the device model for a guest power-off'
 	dm-poweroff "$TESTDEV"
 run_guest dm-requests-reset 0 'guest rebooted and the device was reset' \
 	dm-reset "$TESTDEV"
+
+# shutdown_test NAME GUEST WANT_RC [HV ARGS...]: starts GUEST with a control
+# socket, sends "shutdown" once the guest runs, and checks domctl.py's
+# status (0: accepted, 1: refused) and, if accepted, that the domain ends
+# with status 0 (power-off) having printed "power button pressed".
+shutdown_test() {
+	local name=$1 guest=$2 want=$3 sock=$WORK/$1.sock out=$WORK/$1.out
+	local pid rc i
+	shift 3
+	"$HV" -f "$GUESTS/$guest.bin" --control-socket "$sock" "$@" \
+		>"$out" 2>&1 &
+	pid=$!
+	for ((i = 0; i < GUEST_TIMEOUT * 10; i++)); do
+		"$TOP"/tests/domctl.py "$sock" info >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	"$TOP"/tests/domctl.py "$sock" shutdown >"$WORK/$name.answer" 2>&1
+	rc=$?
+	if [ $rc -ne "$want" ]; then
+		fail "$name" "shutdown answered status $rc, expected $want: $(tr '\n' '|' <"$WORK/$name.answer")"
+		kill -9 "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		return
+	fi
+	if [ "$want" -ne 0 ]; then
+		kill -TERM "$pid"
+		wait "$pid" 2>/dev/null
+		if grep -q 'no power button' "$WORK/$name.answer"; then
+			pass "$name"
+		else
+			fail "$name" "refusal does not say why: $(cat "$WORK/$name.answer")"
+		fi
+		return
+	fi
+	for ((i = 0; i < GUEST_TIMEOUT * 10; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -9 "$pid" 2>/dev/null
+	wait "$pid"
+	rc=$?
+	if [ $rc -eq 0 ] && grep -q 'power button pressed' "$out"; then
+		pass "$name"
+	else
+		fail "$name" "domain ended with status $rc: $(tail3 "$out")"
+	fi
+}
+shutdown_test shutdown-presses-power-button dm-shutdown 0 "$TESTDEV"
+shutdown_test shutdown-refused-without-power-button hlt-idle 1
 # The test device exists only when asked for: the guest's status 0x10.
 run_guest testdev-only-on-request 16 'no testdev ID at port 0x2100' dm-pio
 

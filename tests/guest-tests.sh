@@ -15,25 +15,6 @@ GUEST_TIMEOUT=${GUEST_TIMEOUT:-120}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/hvmkit-guests.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 
-# run_guest NAME EXPECTED_STATUS EXPECTED_OUTPUT_REGEX [HV ARGS...]
-run_guest() {
-	local name=$1 want=$2 regex=$3 guest=$4
-	shift 4
-	local out=$WORK/$name.out rc
-	timeout -k 5 "$GUEST_TIMEOUT" "$HV" -f "$GUESTS/$guest.bin" "$@" \
-		>"$out" 2>&1
-	rc=$?
-	if [ $rc -eq 124 ]; then
-		fail "$name" "guest did not finish within ${GUEST_TIMEOUT}s"
-	elif [ $rc -ne "$want" ]; then
-		fail "$name" "exit status $rc, expected $want: $(tail -n 3 "$out" | tr '\n' '|')"
-	elif ! grep -Eq "$regex" "$out"; then
-		fail "$name" "output lacks /$regex/: $(tail -n 3 "$out" | tr '\n' '|')"
-	else
-		pass "$name"
-	fi
-}
-
 run_guest realmode-debugcon 0 '^hello from real mode$' realmode-hello
 run_guest exit-status-passthrough 42 '^exiting with 42$' exit-status
 run_guest longmode 0 'long mode: EFER.LMA set, 64-bit ok' longmode
@@ -56,10 +37,52 @@ else
 	fail unclaimed-access-counters "counters differ from 19/17 PIO, 5/3 MMIO: $(grep '^stats:' "$WORK/unclaimed-io-and-rom.out" | tr '\n' '|')"
 fi
 
+# on_crash=preserve: the crashed guest is kept (state "crashed" on the
+# control socket) until a hard reset, after which the triple-fault guest's
+# second boot ends the run with status 0.
+preserve_test() {
+	local out=$WORK/preserve.out sock=$WORK/preserve.sock pid i rc state=
+	"$HV" -f "$GUESTS/triple-fault.bin" --on-crash=preserve \
+		--control-socket "$sock" >"$out" 2>&1 &
+	pid=$!
+	for ((i = 0; i < GUEST_TIMEOUT * 10; i++)); do
+		state=$("$TOP"/tests/domctl.py "$sock" info 2>/dev/null |
+			sed -n 's/^state=//p')
+		[ "$state" = crashed ] && break
+		sleep 0.1
+	done
+	if [ "$state" != crashed ]; then
+		fail triple-fault-preserved "state '$state', expected crashed: $(tail3 "$out")"
+		kill -9 "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		return
+	fi
+	pass triple-fault-preserved
+	if ! "$TOP"/tests/domctl.py "$sock" unpause >/dev/null; then
+		pass triple-fault-preserved-refuses-unpause
+	else
+		fail triple-fault-preserved-refuses-unpause "unpause of a crashed guest answered ok"
+	fi
+	"$TOP"/tests/domctl.py "$sock" reset >/dev/null
+	for ((i = 0; i < GUEST_TIMEOUT * 10; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -9 "$pid" 2>/dev/null
+	wait "$pid"
+	rc=$?
+	if [ $rc -eq 0 ] && grep -q 'second boot after reset' "$out"; then
+		pass triple-fault-preserved-then-reset
+	else
+		fail triple-fault-preserved-then-reset "status $rc: $(tail3 "$out")"
+	fi
+}
+
 if kvm_is_software; then
 	why="this host's software KVM (kvm_pvm) cannot emulate protected-mode exception delivery; covered in the rig"
 	skip triple-fault-stop "$why"
 	skip triple-fault-reset "$why"
+	skip triple-fault-preserved "$why"
 else
 	run_guest triple-fault-stop 3 'first boot: triple-faulting' \
 		triple-fault
@@ -70,6 +93,7 @@ else
 	else
 		fail triple-fault-reset-counted "--stats does not report exactly 1 reset"
 	fi
+	preserve_test
 fi
 
 # cpu_ticks PID COMM: user+system clock ticks of the thread named COMM.

@@ -30,3 +30,30 @@ kvm_unusable_reason() {
 kvm_is_software() {
 	[ -d /sys/module/kvm_pvm ]
 }
+
+# The last 3 lines of a file on one line, for failure messages.
+tail3() { tail -n 3 "$1" | tr '\n' '|'; }
+
+# run_guest NAME EXPECTED_STATUS EXPECTED_OUTPUT_REGEX GUEST [HV ARGS...]
+# Runs $GUESTS/GUEST.bin under $HV (output in $WORK/NAME.out) and checks
+# the exit status, the output, and that a guest expected to succeed did not
+# print a FAIL line.  Needs HV, GUESTS, WORK and GUEST_TIMEOUT.
+run_guest() {
+	local name=$1 want=$2 regex=$3 guest=$4
+	shift 4
+	local out=$WORK/$name.out rc
+	timeout -k 5 "$GUEST_TIMEOUT" "$HV" -f "$GUESTS/$guest.bin" "$@" \
+		>"$out" 2>&1
+	rc=$?
+	if [ $rc -eq 124 ]; then
+		fail "$name" "guest did not finish within ${GUEST_TIMEOUT}s"
+	elif [ $rc -ne "$want" ]; then
+		fail "$name" "exit status $rc, expected $want: $(tail3 "$out")"
+	elif ! grep -Eq -e "$regex" "$out"; then
+		fail "$name" "output lacks /$regex/: $(tail3 "$out")"
+	elif [ "$want" -eq 0 ] && grep -q '^FAIL' "$out"; then
+		fail "$name" "the guest reported: $(grep '^FAIL' "$out" | head -n 1)"
+	else
+		pass "$name"
+	fi
+}

@@ -3,7 +3,7 @@
 # link the hypervisor library.
 
 # Device models run against the fake device API (fake-dm.c).
-UNIT_SRCS_test-serial := devmodel/serial.c devmodel/chardev.c \
+UNIT_SRCS_test-serial := devmodel/serial.c devmodel/chardev.c devmodel/opts.c \
 	tests/unit/fake-dm.c
 
 # Device-model core: PCI bus, option parsing, protocol checks.

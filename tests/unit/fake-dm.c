@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include "fake-dm.h"
+#include "opts.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -98,12 +99,6 @@ struct pci_function {
 	uint8_t config[PCI_CFG_SIZE];
 	int intx;
 	struct fake_bar bar[6];
-};
-
-struct dm_opts {
-	unsigned int nr;
-	char **key;
-	char **value;
 };
 
 struct dm {
@@ -1099,97 +1094,25 @@ void fake_pci_reset(struct dm *dm)
 
 /* ------------------------------------------------------------- options */
 
+/* The device model's own option parser (devmodel/opts.c), so devices are
+ * tested against the real option semantics. */
 void fake_opts_free(struct dm_opts *opts)
 {
 	if (!opts)
 		return;
-	for (unsigned int i = 0; i < opts->nr; i++) {
-		free(opts->key[i]);
-		free(opts->value[i]);
-	}
-	free(opts->key);
-	free(opts->value);
-	free(opts);
-}
-
-/* Adds "key=value" (already unescaped); false if malformed. */
-static bool opts_add(struct dm_opts *o, const char *item)
-{
-	const char *eq = strchr(item, '=');
-	char **k, **v;
-
-	if (!eq || eq == item)
-		return false;
-	k = realloc(o->key, (o->nr + 1) * sizeof(*k));
-	if (!k)
-		return false;
-	o->key = k;
-	v = realloc(o->value, (o->nr + 1) * sizeof(*v));
-	if (!v)
-		return false;
-	o->value = v;
-	o->key[o->nr] = strndup(item, (size_t)(eq - item));
-	o->value[o->nr] = strdup(eq + 1);
-	if (!o->key[o->nr] || !o->value[o->nr]) {
-		free(o->key[o->nr]);
-		free(o->value[o->nr]);
-		return false;
-	}
-	o->nr++;
-	return true;
+	free((char *)opts->arg); /* fake_opts_new's text */
+	dm_opts_free(opts);
 }
 
 struct dm_opts *fake_opts_new(const char *text)
 {
-	struct dm_opts *o = calloc(1, sizeof(*o));
-	char *item = malloc(strlen(text) + 1);
-	size_t n = 0;
+	char *arg;
+	struct dm_opts *o;
 
-	if (!o || !item)
-		goto bad;
-	for (const char *p = text;; p++) {
-		if (*p == ',' && p[1] == ',') {
-			item[n++] = ',';
-			p++;
-		} else if (*p == ',' || !*p) {
-			item[n] = '\0';
-			if ((n || *p) && !opts_add(o, item))
-				goto bad;
-			n = 0;
-			if (!*p)
-				break;
-		} else {
-			item[n++] = *p;
-		}
-	}
-	free(item);
+	if (asprintf(&arg, "fake%s%s", *text ? "," : "", text) < 0)
+		return NULL;
+	o = dm_opts_parse(arg);
+	if (!o)
+		free(arg);
 	return o;
-bad:
-	free(item);
-	fake_opts_free(o);
-	return NULL;
-}
-
-const char *dm_opt_get(const struct dm_opts *opts, const char *key)
-{
-	for (unsigned int i = 0; opts && i < opts->nr; i++)
-		if (!strcmp(opts->key[i], key))
-			return opts->value[i];
-	return NULL;
-}
-
-int dm_opt_u64(const struct dm_opts *opts, const char *key, uint64_t def,
-	       uint64_t *value)
-{
-	const char *s = dm_opt_get(opts, key);
-
-	if (!s) {
-		*value = def;
-		return 0;
-	}
-	if (!parse_u64(s, 0, UINT64_MAX, value)) {
-		log_error("%s=%s is not a number (decimal or 0x hex)", key, s);
-		return -1;
-	}
-	return 0;
 }
