@@ -138,12 +138,7 @@ shutdown_test() {
 		fi
 		return
 	fi
-	for ((i = 0; i < GUEST_TIMEOUT * 10; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -9 "$pid" 2>/dev/null
-	wait "$pid"
+	wait_exit "$pid"
 	rc=$?
 	if [ $rc -eq 0 ] && grep -q 'power button pressed' "$out"; then
 		pass "$name"

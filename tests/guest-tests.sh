@@ -64,12 +64,7 @@ preserve_test() {
 		fail triple-fault-preserved-refuses-unpause "unpause of a crashed guest answered ok"
 	fi
 	"$TOP"/tests/domctl.py "$sock" reset >/dev/null
-	for ((i = 0; i < GUEST_TIMEOUT * 10; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -9 "$pid" 2>/dev/null
-	wait "$pid"
+	wait_exit "$pid"
 	rc=$?
 	if [ $rc -eq 0 ] && grep -q 'second boot after reset' "$out"; then
 		pass triple-fault-preserved-then-reset

@@ -57,3 +57,15 @@ run_guest() {
 		pass "$name"
 	fi
 }
+
+# wait_exit PID: waits for background job PID to end (SIGKILL after
+# GUEST_TIMEOUT seconds, a hang guard only) and returns its exit status.
+wait_exit() {
+	local i
+	for ((i = 0; i < GUEST_TIMEOUT * 10; i++)); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -9 "$1" 2>/dev/null
+	wait "$1"
+}
