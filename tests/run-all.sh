@@ -42,35 +42,16 @@ unit_tests() {
 		echo "SKIP: ${UNIT_PREFIX:-}unit: no unit-test binaries in $BUILD/tests/unit (cmocka missing? install libcmocka-dev and rerun ./configure)"
 }
 
-local_guests() {
+# on_local_kvm NAME SCRIPT: runs tests/SCRIPT if the local /dev/kvm can run
+# guests, else one SKIP line for NAME with the reason.
+on_local_kvm() {
 	local why
 	why=$(kvm_unusable_reason)
 	if [ -n "$why" ]; then
-		echo "SKIP: local-guests: $why"
+		echo "SKIP: $1: $why"
 		return
 	fi
-	"$TOP"/tests/guest-tests.sh
-}
-
-# Device-model tiny guests (tests/dm-tests.sh) and the hvmkit CLI.
-local_dm() {
-	local why
-	why=$(kvm_unusable_reason)
-	if [ -n "$why" ]; then
-		echo "SKIP: local-dm: $why"
-		return
-	fi
-	"$TOP"/tests/dm-tests.sh
-}
-
-local_cli() {
-	local why
-	why=$(kvm_unusable_reason)
-	if [ -n "$why" ]; then
-		echo "SKIP: local-cli: $why"
-		return
-	fi
-	"$TOP"/tests/cli-tests.sh
+	"$TOP/tests/$2"
 }
 
 rig_guests() {
@@ -170,18 +151,20 @@ install_test() {
 run_suite "unit tests" unit_tests
 run_suite "make install" install_test
 run_suite "bad input" "$TOP"/tests/bad-input-tests.sh
-run_suite "tiny guests on the local /dev/kvm" local_guests
-run_suite "device model on the local /dev/kvm" local_dm
-run_suite "hvmkit command" local_cli
+run_suite "tiny guests on the local /dev/kvm" \
+	on_local_kvm local-guests guest-tests.sh
+run_suite "device model on the local /dev/kvm" \
+	on_local_kvm local-dm dm-tests.sh
+run_suite "hvmkit command" on_local_kvm local-cli cli-tests.sh
 if [ -n "${SAN_BUILD:-}" ]; then
 	export SAN_BUILD
 	sanitized() { BUILD=$SAN_BUILD PREFIX=asan/ "$@"; }
 	run_suite "unit tests (ASan+UBSan)" sanitized unit_tests_prefixed
 	run_suite "bad input (ASan+UBSan)" sanitized "$TOP"/tests/bad-input-tests.sh
 	run_suite "tiny guests on the local /dev/kvm (ASan+UBSan)" \
-		sanitized local_guests
+		sanitized on_local_kvm local-guests guest-tests.sh
 	run_suite "device model on the local /dev/kvm (ASan+UBSan)" \
-		sanitized local_dm
+		sanitized on_local_kvm local-dm dm-tests.sh
 fi
 run_suite "nested rig self-test" rig_selftest
 run_suite "tiny guests in the nested rig" rig_guests

@@ -6,15 +6,12 @@
  * boundary into fragments of 1 to 7 bytes: the hypervisor must turn each
  * into accesses the device model takes (a guest must not be able to break
  * the device model with an odd access).  Runs in long mode (4-level
- * paging, 2 MiB pages identity-mapping the first 4 GiB, as the longmode
- * guest) so that 64-bit MOVs make 8-byte accesses.
+ * paging, 2 MiB pages identity-mapping the first 4 GiB: lib.S's
+ * enter_lm64) so that 64-bit MOVs make 8-byte accesses.
  *
  * Run with: hvmkit-hypervisor -f dm-mmio.bin --dm-arg=--device=testdev
  */
 #include "guest.h"
-
-#define MSR_EFER  0xc0000080
-#define EFER_LME  (1 << 8)
 
 /* 64-bit: unless RAX == RBX, fail with msg and status st. */
 #define CHECK64(msg, st)			\
@@ -36,45 +33,7 @@ test_main16:
 
 	.code32
 pm:
-	/* Zero PML4, PDPT and four page directories. */
-	movl $PAGE_TABLES, %edi
-	movl $(6 * 4096 / 4), %ecx
-	xorl %eax, %eax
-	rep stosl
-	movl $(PAGE_TABLES + 0x1000 + 3), PAGE_TABLES
-	xorl %ecx, %ecx
-1:	movl %ecx, %eax
-	shll $12, %eax
-	addl $(PAGE_TABLES + 0x2000 + 3), %eax
-	movl %eax, PAGE_TABLES + 0x1000(,%ecx,8)
-	incl %ecx
-	cmpl $4, %ecx
-	jb 1b
-	/* 2048 PDEs: entry j maps j * 2 MiB, present + writable + large */
-	xorl %ecx, %ecx
-2:	movl %ecx, %eax
-	shll $21, %eax
-	orl $0x83, %eax
-	movl %eax, PAGE_TABLES + 0x2000(,%ecx,8)
-	movl %ecx, %eax
-	shrl $11, %eax
-	movl %eax, PAGE_TABLES + 0x2004(,%ecx,8)
-	incl %ecx
-	cmpl $2048, %ecx
-	jb 2b
-	movl %cr4, %eax
-	orl $(1 << 5), %eax		/* PAE */
-	movl %eax, %cr4
-	movl $PAGE_TABLES, %eax
-	movl %eax, %cr3
-	movl $MSR_EFER, %ecx
-	rdmsr
-	orl $EFER_LME, %eax
-	wrmsr
-	movl %cr0, %eax
-	orl $(1 << 31), %eax		/* PG */
-	movl %eax, %cr0
-	ljmpl $SEL_CODE64, $lm
+	ENTER_LM64(lm)
 
 	.code64
 lm:

@@ -40,6 +40,13 @@
 /* Switch to protected mode and continue at 32-bit label. */
 #define ENTER_PM32(label) movl $(label), %ebx; xorl %ecx, %ecx; jmp enter_pm32
 
+/* From 32-bit protected mode: identity-mapped long mode, continue at the
+ * 64-bit label. */
+#define ENTER_LM64(label) movl $(label), %ebx; jmp enter_lm64
+#define MSR_EFER     0xc0000080
+#define EFER_LME     (1 << 8)
+#define EFER_LMA     (1 << 10)
+
 #define PUTS32(str)  movl $(str), %esi; call puts32
 #define EXIT32(st)   movb $(st), %al; jmp exit32
 

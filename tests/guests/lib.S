@@ -110,6 +110,59 @@ pm32_start:
 	popl %ebx
 	jmp *%ebx
 
+/* enter_lm64 (from 32-bit protected mode): EBX = 64-bit entry point.
+ * Builds 4-level paging at PAGE_TABLES with 2 MiB pages identity-mapping
+ * the first 4 GiB, enables PAE, EFER.LME and paging, and jumps there in
+ * 64-bit mode (SDM vol. 3A 10.8.5, "Initializing IA-32e Mode"). */
+	.globl enter_lm64
+enter_lm64:
+	/* Zero PML4, PDPT and four page directories. */
+	movl $PAGE_TABLES, %edi
+	movl $(6 * 4096 / 4), %ecx
+	xorl %eax, %eax
+	rep stosl
+	movl $(PAGE_TABLES + 0x1000 + 3), PAGE_TABLES
+	/* PDPT[i] -> PD i, for i = 0..3 */
+	xorl %ecx, %ecx
+1:	movl %ecx, %eax
+	shll $12, %eax
+	addl $(PAGE_TABLES + 0x2000 + 3), %eax
+	movl %eax, PAGE_TABLES + 0x1000(,%ecx,8)
+	incl %ecx
+	cmpl $4, %ecx
+	jb 1b
+	/* 2048 PDEs: entry j maps j * 2 MiB, present + writable + large */
+	xorl %ecx, %ecx
+2:	movl %ecx, %eax
+	shll $21, %eax
+	orl $0x83, %eax
+	movl %eax, PAGE_TABLES + 0x2000(,%ecx,8)
+	movl %ecx, %eax
+	shrl $11, %eax
+	movl %eax, PAGE_TABLES + 0x2004(,%ecx,8)
+	incl %ecx
+	cmpl $2048, %ecx
+	jb 2b
+	movl %cr4, %eax
+	orl $(1 << 5), %eax		/* PAE */
+	movl %eax, %cr4
+	movl $PAGE_TABLES, %eax
+	movl %eax, %cr3
+	movl $MSR_EFER, %ecx
+	rdmsr
+	orl $EFER_LME, %eax
+	wrmsr
+	movl %cr0, %eax
+	orl $(1 << 31), %eax		/* PG */
+	movl %eax, %cr0
+	ljmpl $SEL_CODE64, $lm64_start
+
+	.code64
+lm64_start:
+	movl %ebx, %ebx			/* upper half undefined after the switch */
+	jmp *%rbx
+
+	.code32
 /* set_gate32: EAX = vector, EBX = handler; 32-bit interrupt gate */
 	.globl set_gate32
 set_gate32:

@@ -1,13 +1,9 @@
 /*
  * Real mode -> 32-bit protected mode -> 4-level paging and long mode, with
- * 2 MiB pages identity-mapping the first 4 GiB; checks EFER.LMA and 64-bit
- * arithmetic, and prints from each mode.
+ * 2 MiB pages identity-mapping the first 4 GiB (lib.S's enter_lm64);
+ * checks EFER.LMA and 64-bit arithmetic, and prints from each mode.
  */
 #include "guest.h"
-
-#define MSR_EFER  0xc0000080
-#define EFER_LME  (1 << 8)
-#define EFER_LMA  (1 << 10)
 
 	.text
 	.code16
@@ -19,47 +15,7 @@ test_main16:
 	.code32
 pm:
 	PUTS32(msg_pm)
-	/* Zero PML4, PDPT and four page directories. */
-	movl $PAGE_TABLES, %edi
-	movl $(6 * 4096 / 4), %ecx
-	xorl %eax, %eax
-	rep stosl
-	movl $(PAGE_TABLES + 0x1000 + 3), PAGE_TABLES
-	/* PDPT[i] -> PD i, for i = 0..3 */
-	xorl %ecx, %ecx
-1:	movl %ecx, %eax
-	shll $12, %eax
-	addl $(PAGE_TABLES + 0x2000 + 3), %eax
-	movl %eax, PAGE_TABLES + 0x1000(,%ecx,8)
-	incl %ecx
-	cmpl $4, %ecx
-	jb 1b
-	/* 2048 PDEs: entry j maps j * 2 MiB, present + writable + large */
-	xorl %ecx, %ecx
-2:	movl %ecx, %eax
-	shll $21, %eax
-	orl $0x83, %eax
-	movl %eax, PAGE_TABLES + 0x2000(,%ecx,8)
-	movl %ecx, %eax
-	shrl $11, %eax
-	movl %eax, PAGE_TABLES + 0x2004(,%ecx,8)
-	incl %ecx
-	cmpl $2048, %ecx
-	jb 2b
-
-	movl %cr4, %eax
-	orl $(1 << 5), %eax		/* PAE */
-	movl %eax, %cr4
-	movl $PAGE_TABLES, %eax
-	movl %eax, %cr3
-	movl $MSR_EFER, %ecx
-	rdmsr
-	orl $EFER_LME, %eax
-	wrmsr
-	movl %cr0, %eax
-	orl $(1 << 31), %eax		/* PG */
-	movl %eax, %cr0
-	ljmpl $SEL_CODE64, $lm
+	ENTER_LM64(lm)
 
 	.code64
 lm:
