@@ -47,7 +47,8 @@ CFLAGS := -std=gnu11 $(OPT) -g $(WARN) -D_FILE_OFFSET_BITS=64 \
 LDFLAGS := -pthread $(SAN_FLAGS) $(EXTRA_LDFLAGS)
 
 # ---------------------------------------------------------------- programs
-COMMON_SRCS := common/log.c common/util.c common/getopt-error.c
+COMMON_SRCS := common/log.c common/util.c common/getopt-error.c \
+	       common/dm-msg.c
 HV_LIB_SRCS := hypervisor/iobus.c hypervisor/memory-layout.c \
 	       hypervisor/guest-memory.c hypervisor/firmware.c \
 	       hypervisor/cpuid.c hypervisor/msr.c hypervisor/vcpu.c \

@@ -70,40 +70,17 @@ static int ctl_send_locked(struct dm *dm, uint16_t type, void *msg,
 {
 	struct dm_ctl *c = &dm->ctl;
 	struct dm_msg_hdr *h = msg;
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * DM_MAX_FDS)];
-		struct cmsghdr align;
-	} cbuf;
-	struct iovec iov = { .iov_base = msg, .iov_len = len };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	ssize_t n;
 
-	h->magic = DM_PROTO_MAGIC;
-	h->version = DM_PROTO_VERSION;
-	h->type = type;
-	h->len = (uint16_t)len;
-	h->seq = c->sent + 1;
-	h->pad = 0;
+	dm_msg_init(msg, len, type, c->sent + 1);
 	if (c->fd < 0) {
 		if (c->record)
 			c->record(c->record_opaque, h);
 		__atomic_store_n(&c->sent, h->seq, __ATOMIC_RELEASE);
 		return 0;
 	}
-	if (nr_fds) {
-		struct cmsghdr *cm;
-
-		memset(&cbuf, 0, sizeof(cbuf));
-		mh.msg_control = cbuf.buf;
-		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nr_fds);
-		cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int) * nr_fds);
-		memcpy(CMSG_DATA(cm), fds, sizeof(int) * nr_fds);
-	}
 	do {
-		n = sendmsg(c->fd, &mh, MSG_NOSIGNAL);
+		n = dm_msg_send(c->fd, msg, len, fds, nr_fds, MSG_NOSIGNAL);
 	} while (n < 0 && errno == EINTR);
 	if (n != (ssize_t)len) {
 		*err = n < 0 ? errno : EMSGSIZE;

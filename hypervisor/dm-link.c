@@ -50,38 +50,13 @@ static int dm_kill(struct dm_link *dm);
 static int dm_send(struct dm_link *dm, void *msg, size_t len, unsigned int type,
 		   const int *fds, unsigned int nr_fds)
 {
-	struct dm_msg_hdr *h = msg;
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * DM_MAX_FDS)];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = { .iov_base = msg, .iov_len = len };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-
-	h->magic = DM_PROTO_MAGIC;
-	h->version = DM_PROTO_VERSION;
-	h->type = (uint16_t)type;
-	h->len = (uint16_t)len;
-	h->seq = ++dm->tx_seq;
-	h->pad = 0;
-	if (nr_fds) {
-		struct cmsghdr *c;
-
-		memset(&u, 0, sizeof(u));
-		mh.msg_control = u.buf;
-		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nr_fds);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int) * nr_fds);
-		memcpy(CMSG_DATA(c), fds, sizeof(int) * nr_fds);
-	}
+	dm_msg_init(msg, len, type, ++dm->tx_seq);
 	/* Never block the main thread on a device model that does not
 	 * read its socket: a full socket is its failure. */
 	if (dm->ctl_fd < 0)
 		return -1;
-	if (sendmsg(dm->ctl_fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) !=
-	    (ssize_t)len) {
+	if (dm_msg_send(dm->ctl_fd, msg, len, fds, nr_fds,
+			MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)len) {
 		if (errno == EAGAIN && dm->vm)
 			dm_link_fail(dm->vm, "device model (pid %d) does not "
 				     "read its control channel", (int)dm->pid);

@@ -25,7 +25,9 @@
 #ifndef HVMKIT_DM_PROTO_H
 #define HVMKIT_DM_PROTO_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define DM_PROTO_MAGIC   0x4d44u /* "DM" */
 #define DM_PROTO_VERSION 1
@@ -154,5 +156,12 @@ struct dm_msg_text {     /* CONSOLE ("pty /dev/pts/3") and ERROR */
 	struct dm_msg_hdr hdr;
 	char text[DM_TEXT_MAX]; /* NUL-terminated within the array */
 };
+
+/* Fills the header of a len-byte message (common/dm-msg.c). */
+void dm_msg_init(void *msg, size_t len, unsigned int type, uint32_t seq);
+/* Sends one packet with up to DM_MAX_FDS descriptors (SCM_RIGHTS); the
+ * result of sendmsg(2) with flags. */
+ssize_t dm_msg_send(int sock, const void *msg, size_t len, const int *fds,
+		    unsigned int nr_fds, int flags);
 
 #endif

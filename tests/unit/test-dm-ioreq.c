@@ -170,32 +170,9 @@ static void finish(struct fake_hv *hv)
 static void send_msg(struct fake_hv *hv, uint16_t type, void *msg,
 		     size_t len, const int *fds, unsigned int nr_fds)
 {
-	struct dm_msg_hdr *h = msg;
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * 8)];
-		struct cmsghdr align;
-	} cbuf;
-	struct iovec iov = { .iov_base = msg, .iov_len = len };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-
-	h->magic = DM_PROTO_MAGIC;
-	h->version = DM_PROTO_VERSION;
-	h->type = type;
-	h->len = (uint16_t)len;
-	h->seq = ++hv->tx_seq;
-	if (nr_fds) {
-		struct cmsghdr *cm;
-
-		memset(&cbuf, 0, sizeof(cbuf));
-		mh.msg_control = cbuf.buf;
-		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nr_fds);
-		cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int) * nr_fds);
-		memcpy(CMSG_DATA(cm), fds, sizeof(int) * nr_fds);
-	}
-	assert_int_equal(sendmsg(hv->sock, &mh, MSG_NOSIGNAL), (ssize_t)len);
+	dm_msg_init(msg, len, type, ++hv->tx_seq);
+	assert_int_equal(dm_msg_send(hv->sock, msg, len, fds, nr_fds,
+				     MSG_NOSIGNAL), (ssize_t)len);
 }
 
 static uint32_t send_simple(struct fake_hv *hv, uint16_t type)

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Building and sending control-channel messages (include/hvmkit/dm-proto.h),
+ * shared by the hypervisor, the device model and the tests' fake
+ * hypervisor.
+ */
+#include "hvmkit/dm-proto.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+void dm_msg_init(void *msg, size_t len, unsigned int type, uint32_t seq)
+{
+	struct dm_msg_hdr *h = msg;
+
+	h->magic = DM_PROTO_MAGIC;
+	h->version = DM_PROTO_VERSION;
+	h->type = (uint16_t)type;
+	h->len = (uint16_t)len;
+	h->seq = seq;
+	h->pad = 0;
+}
+
+ssize_t dm_msg_send(int sock, const void *msg, size_t len, const int *fds,
+		    unsigned int nr_fds, int flags)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * DM_MAX_FDS)];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = (void *)msg, .iov_len = len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	if (nr_fds > DM_MAX_FDS) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (nr_fds) {
+		struct cmsghdr *c;
+
+		memset(&u, 0, sizeof(u));
+		mh.msg_control = u.buf;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nr_fds);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * nr_fds);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * nr_fds);
+	}
+	return sendmsg(sock, &mh, flags);
+}
