@@ -99,7 +99,9 @@ rig_selftest() {
 		return
 	fi
 	# selftest prints "PASS  name (Ns)" / "FAIL  name ...".
-	"$TOP"/tests/rig/selftest 2>&1 |
+	# Each case is a trivial command that needs seconds: a frozen rig
+	# is given up after 120 s rather than rig-run's default 600.
+	"$TOP"/tests/rig/selftest --timeout 120 2>&1 |
 		sed -E 's/^(PASS|FAIL)  +([^ ]+)(.*)$/\1: rig-selftest\/\2:\3/'
 }
 
