@@ -63,6 +63,11 @@ DM_LIB_SRCS := $(filter-out devmodel/main.c,$(wildcard devmodel/*.c)) \
 DM_SRCS := $(DM_LIB_SRCS) devmodel/main.c
 DM_CFLAGS := -Idevmodel $(SECCOMP_CFLAGS)
 DM_LIBS := $(SECCOMP_LIBS)
+# Firmware pieces built with the tree and embedded in the device model
+# (devmodel/blobs.S): the DSDT, compiled from ASL by iasl, and the
+# direct-kernel-boot option ROM, flat 16-bit code.
+DM_BLOBS := $(BUILD)/gen/dsdt.aml $(BUILD)/gen/linuxboot.bin
+DM_BLOB_OBJ := $(BUILD)/devmodel/blobs.o
 
 # The hvmkit command-line tool.
 CLI_LIB_SRCS := $(filter-out cli/main.c,$(wildcard cli/*.c))
@@ -88,7 +93,7 @@ ifneq ($(CONFIG_SECCOMP),y)
 $(error libseccomp is required for the device-model sandbox: apt-get install libseccomp-dev, then rerun ./configure)
 endif
 
-all: $(PROGRAMS) guests unit-tests
+all: $(PROGRAMS) guests unit-tests $(if $(filter 1,$(SANITIZE)),,fuzz)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -99,9 +104,26 @@ $(HYPERVISOR): $(call obj,$(HV_SRCS) $(COMMON_SRCS))
 	$(call quiet,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@
 
-$(DEVMODEL): $(call obj,$(DM_SRCS) $(COMMON_SRCS))
+$(DEVMODEL): $(call obj,$(DM_SRCS) $(COMMON_SRCS)) $(DM_BLOB_OBJ)
 	$(call quiet,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(DM_LIBS) -o $@
+
+$(BUILD)/gen/dsdt.aml: firmware/acpi/dsdt.asl
+	@mkdir -p $(dir $@)
+	$(call quiet,IASL,$@)
+	$(Q)$(IASL) -p $(basename $@) $< >$@.log 2>&1 || \
+		{ cat $@.log >&2; rm -f $@; exit 1; }
+
+$(BUILD)/gen/linuxboot.bin: firmware/linuxboot/linuxboot.S
+	@mkdir -p $(dir $@)
+	$(call quiet,ROM,$@)
+	$(Q)$(CC) -m32 -nostdinc -c $< -o $(basename $@).o
+	$(Q)ld -m elf_i386 -Ttext=0 --oformat=binary -o $@ $(basename $@).o
+
+$(DM_BLOB_OBJ): devmodel/blobs.S $(DM_BLOBS)
+	@mkdir -p $(dir $@)
+	$(call quiet,AS,$@)
+	$(Q)$(CC) -c -Wa,-I$(BUILD)/gen $< -o $@
 
 $(CLI): $(call obj,$(CLI_SRCS) $(COMMON_SRCS))
 	$(call quiet,LINK,$@)
@@ -150,7 +172,8 @@ unit_srcs = $(if $(UNIT_SRCS_$(1)),$(UNIT_SRCS_$(1)),$(HV_LIB_SRCS))
 
 .SECONDEXPANSION:
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o \
-		$$(call obj,$$(call unit_srcs,%) $(COMMON_SRCS))
+		$$(call obj,$$(call unit_srcs,%) $(COMMON_SRCS)) \
+		$$(UNIT_OBJS_$$*)
 	$(call quiet,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(UNIT_LIBS_$*) $(CMOCKA_LIBS) -o $@
 
@@ -159,6 +182,31 @@ $(BUILD)/tests/unit/%.o: tests/unit/%.c
 	$(call quiet,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(CMOCKA_CFLAGS) -Ihypervisor -Idevmodel -Icli \
 		-c $< -o $@
+
+# ------------------------------------------------------------------- fuzz
+# libFuzzer target for fw_cfg and the platform's I/O ports, built with
+# clang (configure's FUZZ_CC) with ASan and UBSan, against the fake device
+# API.  make check runs it for a bounded time (tests/run-all.sh).
+FUZZ_SRCS := tests/fuzz/fuzz-platform.c devmodel/fw-cfg.c \
+	     devmodel/i440fx.c devmodel/piix3.c devmodel/piix4-pm.c \
+	     devmodel/rtc.c devmodel/i8042.c $(wildcard devmodel/acpi-*.c) \
+	     devmodel/smbios.c devmodel/opts.c tests/unit/fake-dm.c \
+	     common/log.c common/util.c
+FUZZ_BIN := $(BUILD)/fuzz/fuzz-platform
+
+ifeq ($(CONFIG_FUZZER),y)
+fuzz: $(FUZZ_BIN)
+$(FUZZ_BIN): $(FUZZ_SRCS) $(DM_BLOB_OBJ) $(wildcard devmodel/*.h tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(call quiet,FUZZCC,$@)
+	$(Q)$(FUZZ_CC) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=undefined -D_FILE_OFFSET_BITS=64 \
+		-Iinclude -Idevmodel -Itests/unit $(FUZZ_SRCS) $(DM_BLOB_OBJ) \
+		-o $@
+else
+fuzz:
+	@echo "libFuzzer (clang) not configured: the fuzz target is not built"
+endif
 
 # ------------------------------------------------------------------ checks
 # make check also builds an ASan+UBSan tree and runs the unit, bad-input
@@ -174,6 +222,8 @@ endif
 
 bench: all
 	BUILD=$(BUILD) bench/pio-exit.sh
+	BUILD=$(BUILD) LINUX_KERNEL=$$(tests/rig/rig-run --print-kernel) \
+		bench/boot-time.py
 
 # ----------------------------------------------------------------- install
 MAN1 := $(wildcard docs/man/*.1)
@@ -201,7 +251,7 @@ clean:
 distclean: clean
 	rm -f config.mk config.log
 
-.PHONY: all guests unit-tests check bench install uninstall clean distclean
+.PHONY: all guests unit-tests fuzz check bench install uninstall clean distclean
 .SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -31,6 +31,7 @@ struct loader {
 	const struct xlcfg_setting *firmware;
 	const struct xlcfg_setting *bios;
 	const struct xlcfg_setting *maxmem, *maxvcpus;
+	const struct xlcfg_setting *kernel, *ramdisk, *cmdline, *root, *extra;
 	uint64_t maxmem_mib, maxvcpus_n;
 };
 
@@ -320,6 +321,55 @@ static int key_serial(struct loader *L, const struct xlcfg_setting *s)
 	return 0;
 }
 
+/* kernel, ramdisk, cmdline, root, extra: direct kernel boot, as xl.cfg(5)
+ * documents them for HVM guests; checked together in check_boot(). */
+static int key_boot_string(struct loader *L, const struct xlcfg_setting *s)
+{
+	const char *v = get_string(L, s, s->value);
+
+	if (!v)
+		return -1;
+	if (!*v && (!strcmp(s->key, "kernel") || !strcmp(s->key, "ramdisk")))
+		return 0; /* "" is "none", as for the keys xl turns off */
+	if (!strcmp(s->key, "kernel"))
+		L->kernel = s;
+	else if (!strcmp(s->key, "ramdisk"))
+		L->ramdisk = s;
+	else if (!strcmp(s->key, "cmdline"))
+		L->cmdline = s;
+	else if (!strcmp(s->key, "root"))
+		L->root = s;
+	else
+		L->extra = s;
+	return 0;
+}
+
+/* boot = "cd": up to three of a (floppy), c (disk), d (CD), n (network),
+ * each once. */
+static int key_boot(struct loader *L, const struct xlcfg_setting *s)
+{
+	const char *v = get_string(L, s, s->value);
+	char buf[96];
+	size_t n;
+
+	if (!v)
+		return -1;
+	n = strlen(v);
+	for (size_t i = 0; i < n && n <= 3; i++) {
+		if (!strchr("acdn", v[i]) || strchr(v + i + 1, v[i]))
+			n = 0;
+	}
+	if (!n || n > 3) {
+		verr(L, s, s->value, "%s is not a boot order (up to three of "
+		     "a, c, d, n, each once, e.g. \"cd\")",
+		     show(s->value, buf, sizeof(buf)));
+		return -1;
+	}
+	free(L->dc->boot);
+	L->dc->boot = xstrdup(v);
+	return 0;
+}
+
 /* on_poweroff, on_reboot, on_crash: xl's actions, of which hvmkit does
  * destroy and restart (and preserve after a crash). */
 static int get_action(struct loader *L, const struct xlcfg_setting *s,
@@ -399,6 +449,12 @@ static const struct {
 	{ "firmware", key_firmware },
 	{ "bios", key_bios },
 	{ "serial", key_serial },
+	{ "kernel", key_boot_string },
+	{ "ramdisk", key_boot_string },
+	{ "cmdline", key_boot_string },
+	{ "root", key_boot_string },
+	{ "extra", key_boot_string },
+	{ "boot", key_boot },
 	{ "on_poweroff", key_on_poweroff },
 	{ "on_reboot", key_on_reboot },
 	{ "on_crash", key_on_crash },
@@ -413,17 +469,17 @@ static const struct {
  */
 static const char *const unsupported_keys[] = {
 	"acpi", "acpi_firmware", "acpi_laptop_slate", "acpi_s3", "acpi_s4",
-	"altp2m", "altp2m_count", "altp2mhvm", "bios_path_override", "boot",
+	"altp2m", "altp2m_count", "altp2mhvm", "bios_path_override",
 	"bootloader", "bootloader_args", "bootloader_restrict",
-	"bootloader_user", "cap", "channel", "cmdline", "cpu_weight", "cpuid",
+	"bootloader_user", "cap", "channel", "cpu_weight", "cpuid",
 	"cpus", "cpus_soft", "device_model", "device_model_args",
 	"device_model_args_hvm", "device_model_override",
 	"device_model_stubdomain_override",
 	"device_model_stubdomain_seclabel", "device_model_user",
 	"device_model_version", "device_tree", "disk", "dm_restrict",
-	"driver_domain", "dtdev", "e820_host", "extra", "extratime",
+	"driver_domain", "dtdev", "e820_host", "extratime",
 	"firmware_override", "gfx_passthru", "hap", "hdtype", "hpet",
-	"hvm_pirq", "init_seclabel", "iomem", "ioports", "irqs", "kernel",
+	"hvm_pirq", "init_seclabel", "iomem", "ioports", "irqs",
 	"keymap", "latency", "localtime", "max_event_channels",
 	"max_grant_frames", "max_grant_version", "max_maptrack_frames",
 	"mca_caps", "mmio_hole", "ms_vm_genid", "msr_relaxed", "nestedhvm",
@@ -431,7 +487,7 @@ static const char *const unsupported_keys[] = {
 	"opengl", "p9", "passthrough", "pci", "pci_msitranslate",
 	"pci_permissive", "pci_power_mgmt", "pci_seize", "period", "pool",
 	"pvcalls", "pvshim", "pvshim_cmdline", "pvshim_extra", "pvshim_path",
-	"ramdisk", "rdm", "rdm_mem_boundary", "root", "rtc_timeoffset", "sdl",
+	"rdm", "rdm_mem_boundary", "rtc_timeoffset", "sdl",
 	"seclabel", "shadow_memory", "slice", "smbios", "smbios_firmware",
 	"soundhw", "spice", "spice_clipboard_sharing",
 	"spice_image_compression", "spice_streaming_video",
@@ -570,6 +626,66 @@ static int resolve_firmware(struct loader *L, const struct xlcfg_setting *s)
 	return 0;
 }
 
+/* A file the hypervisor will read: absolute, existing, regular. */
+static char *boot_file(struct loader *L, const struct xlcfg_setting *s)
+{
+	const char *path = s->value->text;
+	char buf[96], *abs;
+	struct stat st;
+
+	if (!*path) {
+		verr(L, s, s->value, "empty path");
+		return NULL;
+	}
+	if (stat(path, &st) < 0) {
+		verr(L, s, s->value, "%s: %s",
+		     diag_plain(path, buf, sizeof(buf)), strerror(errno));
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		verr(L, s, s->value, "%s: not a regular file",
+		     diag_plain(path, buf, sizeof(buf)));
+		return NULL;
+	}
+	abs = realpath(path, NULL);
+	if (!abs)
+		verr(L, s, s->value, "%s: %s",
+		     diag_plain(path, buf, sizeof(buf)), strerror(errno));
+	return abs;
+}
+
+/* xl.cfg(5): cmdline wins; otherwise "root=ROOT EXTRA". */
+static int check_boot(struct loader *L)
+{
+	const struct xlcfg_setting *need = L->ramdisk ? L->ramdisk :
+		L->cmdline ? L->cmdline : L->root ? L->root : L->extra;
+
+	if (!L->kernel) {
+		if (need) {
+			verr(L, need, need->value, "needs kernel = \"PATH\"");
+			return -1;
+		}
+		return 0;
+	}
+	L->dc->kernel = boot_file(L, L->kernel);
+	if (!L->dc->kernel)
+		return -1;
+	if (L->ramdisk) {
+		L->dc->ramdisk = boot_file(L, L->ramdisk);
+		if (!L->dc->ramdisk)
+			return -1;
+	}
+	if (L->cmdline)
+		L->dc->cmdline = xstrdup(L->cmdline->value->text);
+	else if (L->root || L->extra)
+		L->dc->cmdline = xasprintf("%s%s%s%s",
+			L->root ? "root=" : "",
+			L->root ? L->root->value->text : "",
+			L->root && L->extra ? " " : "",
+			L->extra ? L->extra->value->text : "");
+	return 0;
+}
+
 static int check_config(struct loader *L)
 {
 	const char *src = L->cfg->source ? L->cfg->source : "config";
@@ -595,6 +711,8 @@ static int check_config(struct loader *L)
 		     "(%u): vCPU hot-plug is not supported yet", L->dc->vcpus);
 		return -1;
 	}
+	if (check_boot(L) < 0)
+		return -1;
 	if (L->firmware)
 		return resolve_firmware(L, L->firmware);
 	if (L->bios)
@@ -633,6 +751,10 @@ void domain_config_free(struct domain_config *dc)
 	free(dc->name);
 	free(dc->firmware);
 	free(dc->serial);
+	free(dc->kernel);
+	free(dc->ramdisk);
+	free(dc->cmdline);
+	free(dc->boot);
 	memset(dc, 0, sizeof(*dc));
 }
 
@@ -685,6 +807,22 @@ char **domain_config_argv(const struct domain_config *dc,
 	add_arg(&b, "%s", dc->on_reboot);
 	add_arg(&b, "--on-crash");
 	add_arg(&b, "%s", dc->on_crash);
+	if (dc->kernel) {
+		add_arg(&b, "--kernel");
+		add_arg(&b, "%s", dc->kernel);
+	}
+	if (dc->ramdisk) {
+		add_arg(&b, "--initrd");
+		add_arg(&b, "%s", dc->ramdisk);
+	}
+	if (dc->cmdline) {
+		add_arg(&b, "--append");
+		add_arg(&b, "%s", dc->cmdline);
+	}
+	if (dc->boot) {
+		add_arg(&b, "--boot");
+		add_arg(&b, "%s", dc->boot);
+	}
 	if (lp->paused)
 		add_arg(&b, "--paused");
 	return b.v;

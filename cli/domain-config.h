@@ -29,6 +29,10 @@ struct domain_config {
 	unsigned int vcpus;
 	char *firmware;         /* absolute path of an existing file */
 	char *serial;           /* none | stdio | pty | file:ABS | unix:ABS */
+	char *kernel;           /* direct kernel boot: absolute paths, or */
+	char *ramdisk;          /* NULL */
+	char *cmdline;          /* its command line (cmdline, or root+extra) */
+	char *boot;             /* boot order ("cd"), NULL: the default */
 	const char *on_poweroff;
 	const char *on_reboot;
 	const char *on_crash;

@@ -24,6 +24,9 @@ void dm_usage(FILE *out)
 "      --device NAME[,KEY=VALUE...]\n"
 "                             add a device (repeatable); ',,' in a value is\n"
 "                             a literal comma\n"
+"      --machine pc[,KEY=VALUE...] | none\n"
+"                             the platform (default none): pc is the\n"
+"                             i440FX/PIIX PC, see the device pc below\n"
 "      --serial SPEC          the same as --device serial,backend=SPEC\n"
 "                             (COM1); SPEC: none, stdio, pty, file:PATH,\n"
 "                             unix:PATH\n"
@@ -40,7 +43,7 @@ void dm_usage(FILE *out)
 "fatal error (reported to the hypervisor); 2 usage error.\n");
 }
 
-enum { OPT_CONTROL_FD = 256, OPT_DEVICE, OPT_SERIAL };
+enum { OPT_CONTROL_FD = 256, OPT_DEVICE, OPT_SERIAL, OPT_MACHINE };
 
 static const char short_opts[] = ":vqhV";
 
@@ -48,6 +51,7 @@ static const struct option long_opts[] = {
 	{ "control-fd", required_argument, NULL, OPT_CONTROL_FD },
 	{ "device", required_argument, NULL, OPT_DEVICE },
 	{ "serial", required_argument, NULL, OPT_SERIAL },
+	{ "machine", required_argument, NULL, OPT_MACHINE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -78,6 +82,37 @@ static int add_device(struct dm_args *a, struct dm_opts *o)
 	return 0;
 }
 
+/* --machine pc[,OPTIONS] is the device "pc", created before the others
+ * (its PIIX3 routes the interrupts of PCI functions added later);
+ * --machine none adds nothing. */
+static int set_machine(struct dm_args *a, const char *spec)
+{
+	struct dm_opts *o;
+
+	if (a->machine_set) {
+		log_error("--machine given twice");
+		return -1;
+	}
+	a->machine_set = true;
+	if (!strcmp(spec, "none"))
+		return 0;
+	o = dm_opts_parse(spec);
+	if (!o)
+		return -1;
+	if (strcmp(o->device, "pc")) {
+		log_error("--machine %s: no such machine (pc or none)",
+			  o->device);
+		dm_opts_free(o);
+		return -1;
+	}
+	if (add_device(a, o) < 0)
+		return -1;
+	memmove(a->devices + 1, a->devices,
+		(a->nr_devices - 1) * sizeof(*a->devices));
+	a->devices[0] = o;
+	return 0;
+}
+
 void dm_args_free(struct dm_args *a)
 {
 	for (unsigned int i = 0; i < a->nr_devices; i++)
@@ -102,6 +137,8 @@ static int parse_one(struct dm_args *a, int c, char **argv)
 		return 0;
 	case OPT_DEVICE:
 		return add_device(a, dm_opts_parse(optarg));
+	case OPT_MACHINE:
+		return set_machine(a, optarg);
 	case OPT_SERIAL:
 		if (!*optarg) {
 			log_error("--serial '': empty (none, stdio, pty, "

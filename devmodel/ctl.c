@@ -55,6 +55,7 @@ static const char *msg_name(unsigned int type)
 		[DM_MSG_GUEST_POWEROFF] = "GUEST_POWEROFF",
 		[DM_MSG_GUEST_RESET] = "GUEST_RESET",
 		[DM_MSG_ERROR] = "ERROR",
+		[DM_MSG_GUEST_SLEEP] = "GUEST_SLEEP",
 	};
 
 	if (type < ARRAY_SIZE(names) && names[type])

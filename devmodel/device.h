@@ -124,6 +124,9 @@ int dm_ioeventfd(struct dm *dm, enum dm_space space, uint64_t addr,
 /* Platform events a device can raise (reset control, ACPI S5). */
 void dm_request_guest_reset(struct dm *dm);
 void dm_request_guest_poweroff(struct dm *dm);
+/* An ACPI sleep request (SLP_TYP of S1-S4) the platform does not carry
+ * out: reported to the hypervisor, which logs it; the guest runs on. */
+void dm_request_guest_sleep(struct dm *dm, unsigned int state);
 /* A power button for `hvmkit shutdown` (ACPI PM1 PWRBTN); the last one
  * registered wins.  Without one, a shutdown request is refused. */
 void dm_set_power_button(struct dm *dm, void (*press)(void *opaque),
@@ -180,8 +183,27 @@ struct pci_function *dm_pci_register(struct dm *dm, unsigned int devfn,
 /* Raw access to the function's config bytes (device-specific registers the
  * core reads for the device, e.g. a capability list). */
 uint8_t *pci_config_bytes(struct pci_function *f);
-/* Sets INTx# level; routed by the platform (PIIX3 PIRQ, issue 4). */
+/* Sets INTx# level; routed by the platform's INTx router. */
 void pci_set_irq(struct pci_function *f, int level);
+
+/* The platform's INTx router (the PIIX3's PIRQ registers): called with the
+ * function's devfn, its pin (1-4) and the new level whenever a function's
+ * INTx# changes.  Set before any function with a pin is registered;
+ * without one, INTx# goes to IOAPIC pins 16-19 (swizzled by slot). */
+typedef void dm_intx_route_fn(void *opaque, unsigned int devfn,
+			      unsigned int pin, int level);
+void dm_pci_set_intx_router(struct dm *dm, dm_intx_route_fn *fn,
+			    void *opaque);
+
+/* ----------------------------------------------------------- machine */
+
+/* What the hypervisor built: vCPUs and where RAM is. */
+struct dm_machine {
+	unsigned int nr_vcpus;
+	uint64_t ram_below_4g;  /* low RAM ends here (the PCI hole starts) */
+	uint64_t ram_above_4g;  /* bytes of RAM from 4 GiB up */
+};
+void dm_machine_get(struct dm *dm, struct dm_machine *m);
 
 /* ------------------------------------------------------------- devices */
 

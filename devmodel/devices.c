@@ -10,6 +10,7 @@
 #include "hvmkit/util.h"
 
 static const struct device_ops *const device_types[] = {
+	&pc_device_ops,
 	&serial_device_ops,
 	&testdev_device_ops,
 };

@@ -12,7 +12,8 @@
 
 struct dm_opts;
 
-extern const struct device_ops serial_device_ops, testdev_device_ops;
+extern const struct device_ops pc_device_ops, serial_device_ops,
+	testdev_device_ops;
 
 const struct device_ops *device_type_find(const char *name);
 /* One line per type: name and the options it takes. */

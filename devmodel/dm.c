@@ -97,6 +97,15 @@ void dm_request_guest_poweroff(struct dm *dm)
 	send_event(dm, DM_MSG_GUEST_POWEROFF);
 }
 
+void dm_request_guest_sleep(struct dm *dm, unsigned int state)
+{
+	struct dm_msg_sleep m;
+
+	memset(&m, 0, sizeof(m));
+	m.slp_typ = state & 7;
+	ctl_send(dm, DM_MSG_GUEST_SLEEP, &m, sizeof(m), NULL, 0);
+}
+
 void dm_set_power_button(struct dm *dm, void (*press)(void *opaque),
 			 void *opaque)
 {

@@ -210,6 +210,8 @@ void ioreq_dispatch(struct dm *dm, struct ioreq *req, uint8_t *buf);
 
 struct dm_pci {
 	struct pci_function *fn[256];
+	dm_intx_route_fn *route;  /* the platform's INTx router, or NULL */
+	void *route_opaque;
 };
 
 /* A config-space access (PCI_CONFIG ioreq), lock held.  Reads of
@@ -221,8 +223,8 @@ void pci_config_write(struct dm *dm, unsigned int devfn, unsigned int reg,
 /* Every function back to its power-on state (RESET), lock held. */
 void pci_reset_all(struct dm *dm);
 void pci_free_all(struct dm *dm);
-/* The GSI a function's INTx# pin drives (issue 4: the PIIX3 PIRQ
- * routers). */
+/* The GSI a function's INTx# pin drives when the platform has no INTx
+ * router (--machine none). */
 unsigned int pci_intx_gsi(unsigned int devfn, unsigned int pin);
 
 /* opts.c: see opts.h */
@@ -233,6 +235,7 @@ struct dm_args {
 	int control_fd;
 	int verbosity;            /* -1 quiet, 0 default, 1+ verbose */
 	bool help, version;
+	bool machine_set;
 	struct dm_opts **devices;
 	unsigned int nr_devices;
 };
@@ -260,6 +263,7 @@ struct dm {
 	struct dm_pci pci;
 	struct dm_ram ram[DM_MAX_RAM_BLOCKS];
 	unsigned int nr_ram;
+	unsigned int nr_vcpus;
 	void *ram_map;
 	size_t ram_map_size;
 	struct dm_gsi_line gsi[DM_MAX_GSI];

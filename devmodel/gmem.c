@@ -75,7 +75,22 @@ int gmem_setup(struct dm *dm, const struct dm_msg_setup *s, int ram_fd)
 		dm->ram[i].host = (uint8_t *)map + s->ram[i].offset;
 	}
 	dm->nr_ram = s->nr_ram_blocks;
+	dm->nr_vcpus = s->nr_vcpus;
 	return 0;
+}
+
+void dm_machine_get(struct dm *dm, struct dm_machine *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->nr_vcpus = dm->nr_vcpus;
+	for (unsigned int i = 0; i < dm->nr_ram; i++) {
+		const struct dm_ram *b = &dm->ram[i];
+
+		if (b->gpa >= 1ull << 32)
+			m->ram_above_4g += b->size;
+		else if (b->gpa + b->size > m->ram_below_4g)
+			m->ram_below_4g = b->gpa + b->size;
+	}
 }
 
 /* The block holding gpa, and how many bytes of it follow gpa. */

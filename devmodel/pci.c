@@ -78,8 +78,9 @@ struct pci_function {
 	uint8_t config[256];
 	uint8_t wmask[256];        /* header bits the guest may write */
 	struct pci_bar bars[6];
-	struct dm_irq *intx;
+	struct dm_irq *intx;       /* without a router: the GSI line */
 	int intx_level;
+	int intx_out;              /* the level the router was last told */
 };
 
 static uint16_t get16(const uint8_t *p)
@@ -110,9 +111,16 @@ static uint32_t size_mask32(unsigned int size)
 	return size >= 4 ? 0xffffffffu : (1u << (size * 8)) - 1;
 }
 
+void dm_pci_set_intx_router(struct dm *dm, dm_intx_route_fn *fn,
+			    void *opaque)
+{
+	dm->pci.route = fn;
+	dm->pci.route_opaque = opaque;
+}
+
 unsigned int pci_intx_gsi(unsigned int devfn, unsigned int pin)
 {
-	/* Until the PIIX3 PIRQ routers exist (issue 4): INTA#-INTD# of slot
+	/* Without a platform router (--machine none): INTA#-INTD# of slot
 	 * S swizzled onto the four IOAPIC pins 16-19. */
 	return 16 + (((devfn >> 3) + pin - 1) & 3);
 }
@@ -246,6 +254,7 @@ static void pci_update_intx(struct pci_function *f)
 {
 	uint16_t cmd = get16(f->config + PCI_COMMAND);
 	uint16_t status = get16(f->config + PCI_STATUS);
+	int out;
 
 	/* 6.2.3: Interrupt Status shows the function's interrupt whether or
 	 * not Interrupt Disable (6.2.2) keeps it off INTx#. */
@@ -254,8 +263,15 @@ static void pci_update_intx(struct pci_function *f)
 	else
 		status &= (uint16_t)~PCI_STATUS_INTERRUPT;
 	put16(f->config + PCI_STATUS, status);
-	dm_irq_set(f->intx, f->intx_level &&
-		   !(cmd & PCI_COMMAND_INTX_DISABLE));
+	out = f->intx_level && !(cmd & PCI_COMMAND_INTX_DISABLE);
+	if (f->dm->pci.route && f->config[PCI_INTERRUPT_PIN]) {
+		if (out != f->intx_out)
+			f->dm->pci.route(f->dm->pci.route_opaque, f->devfn,
+					 f->config[PCI_INTERRUPT_PIN], out);
+	} else {
+		dm_irq_set(f->intx, out);
+	}
+	f->intx_out = out;
 }
 
 void pci_set_irq(struct pci_function *f, int level)
@@ -382,7 +398,7 @@ struct pci_function *dm_pci_register(struct dm *dm, unsigned int devfn,
 			f->bars[i].desc = bars[i];
 	}
 	header_init(f, ids);
-	if (ids->interrupt_pin) {
+	if (ids->interrupt_pin && !dm->pci.route) {
 		f->intx = dm_irq_get(dm, pci_intx_gsi(devfn,
 						      ids->interrupt_pin),
 				     DM_IRQ_MODE_LEVEL);

@@ -26,6 +26,7 @@
 #include "hvmkit/ioreq.h"
 #include "hvmkit/log.h"
 #include "memory-layout.h"
+#include "pci-cf8.h"
 #include "vcpu.h"
 #include "vm.h"
 
@@ -272,6 +273,11 @@ int dm_kvm_claim(struct vm *vm, const struct dm_msg_range *m)
 	    (m->space == IOREQ_TYPE_MMIO && overlaps_memory(vm, m->base,
 							    m->len)))
 		return -EINVAL;
+	if (m->space == IOREQ_TYPE_PIO) {
+		err = pci_cf8_claim_side(vm, m->base, m->len, m->range_id);
+		if (err)
+			return err < 0 ? err : 0;
+	}
 	for (pp = &vm->dm->ranges; *pp; pp = &(*pp)->next)
 		n++;
 	if (n >= MAX_RANGES)
@@ -303,6 +309,8 @@ int dm_kvm_release(struct vm *vm, const struct dm_msg_range *m)
 {
 	struct dm_range_reg **pp, *reg;
 
+	if (m->space == IOREQ_TYPE_PIO && pci_cf8_release_side(vm, m->base))
+		return 0;
 	for (pp = &vm->dm->ranges; (reg = *pp); pp = &reg->next) {
 		if (reg->space != m->space || reg->base != m->base)
 			continue;

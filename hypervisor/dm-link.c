@@ -140,6 +140,8 @@ static size_t dm_msg_size(unsigned int type)
 	case DM_MSG_GUEST_POWEROFF:
 	case DM_MSG_GUEST_RESET:
 		return sizeof(struct dm_msg_hdr);
+	case DM_MSG_GUEST_SLEEP:
+		return sizeof(struct dm_msg_sleep);
 	default:
 		return 0;
 	}
@@ -324,6 +326,14 @@ static bool dm_dispatch(struct vm *vm, const void *buf, size_t len)
 	case DM_MSG_GUEST_RESET:
 		vm_guest_reboot(vm);
 		break;
+	case DM_MSG_GUEST_SLEEP: {
+		const struct dm_msg_sleep *m = buf;
+
+		log_guest("guest asked for ACPI sleep (SLP_TYP %u): hvmkit "
+			  "has no sleep states; the guest keeps running",
+			  m->slp_typ & 7);
+		break;
+	}
 	}
 	pthread_mutex_lock(&dm->ctl_lock);
 	atomic_store(&dm->ctl_done, dm->rx_seq);
@@ -510,10 +520,23 @@ static int dm_send_setup(struct vm *vm)
 	int fds[2] = { vm->mem.ram_fd, dm->ioreq.fd };
 
 	for (unsigned int i = 0; i < l->nr_blocks; i++) {
+		struct dm_ram_block *last = m.nr_ram_blocks ?
+			&m.ram[m.nr_ram_blocks - 1] : NULL;
+
 		if (l->blocks[i].is_firmware)
 			continue;
-		if (m.nr_ram_blocks == DM_MAX_RAM_BLOCKS)
+		/* Blocks that continue each other in the guest and in the
+		 * memfd are one block to the device model (the BIOS shadow
+		 * and the RAM around it). */
+		if (last && last->gpa + last->size == l->blocks[i].gpa &&
+		    last->offset + last->size == l->blocks[i].offset) {
+			last->size += l->blocks[i].len;
+			continue;
+		}
+		if (m.nr_ram_blocks == DM_MAX_RAM_BLOCKS) {
+			errno = E2BIG;
 			return -1;
+		}
 		m.ram[m.nr_ram_blocks++] = (struct dm_ram_block){
 			.gpa = l->blocks[i].gpa, .size = l->blocks[i].len,
 			.offset = l->blocks[i].offset,

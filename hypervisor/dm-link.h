@@ -23,6 +23,7 @@ struct vm;
 struct dm_config {
 	const char *path;        /* NULL: look it up; "none": no device model */
 	const char *serial;      /* --serial SPEC or NULL */
+	const char *machine;     /* --machine SPEC for it, or NULL (none) */
 	const char **args;       /* --dm-arg values */
 	unsigned int nr_args;
 	unsigned int timeout_ms; /* longest answer time before "failed" */

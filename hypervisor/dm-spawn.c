@@ -66,7 +66,8 @@ char *dm_spawn_find(const char *configured)
 	return NULL;
 }
 
-/* argv: path --control-fd 3 [-v..|-q] [--serial SPEC] [args...] */
+/* argv: path --control-fd 3 [-v..|-q] [--machine SPEC] [--serial SPEC]
+ * [args...] */
 static char **dm_argv(const char *path, const struct dm_config *cfg)
 {
 	char **argv = calloc(cfg->nr_args + 10, sizeof(*argv));
@@ -81,6 +82,10 @@ static char **dm_argv(const char *path, const struct dm_config *cfg)
 		argv[n++] = (char *)"-q";
 	for (int v = 0; v < cfg->verbosity && v < 2; v++)
 		argv[n++] = (char *)"-v";
+	if (cfg->machine) {
+		argv[n++] = (char *)"--machine";
+		argv[n++] = (char *)cfg->machine;
+	}
 	if (cfg->serial) {
 		argv[n++] = (char *)"--serial";
 		argv[n++] = (char *)cfg->serial;

@@ -79,6 +79,11 @@ int guest_memory_map_into(const struct guest_memory *m, int vm_fd)
 
 	for (unsigned int i = 0; i < l->nr_blocks; i++) {
 		const struct mem_block *b = &l->blocks[i];
+
+		/* Power-on contents of the BIOS shadow (memory-layout.h). */
+		if (b->is_shadow)
+			memcpy(m->ram + b->offset, m->firmware + b->shadow_src,
+			       b->len);
 		uint8_t *base = b->is_firmware ? m->firmware : m->ram;
 		struct kvm_userspace_memory_region region = {
 			.slot = i,

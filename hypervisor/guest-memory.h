@@ -25,7 +25,9 @@ int guest_memory_create(struct guest_memory *m, uint64_t ram_size,
 			uint8_t *firmware, uint64_t firmware_size);
 void guest_memory_destroy(struct guest_memory *m);
 
-/* Registers every block as a KVM memory slot of vm_fd (ROM read-only). */
+/* Registers every block as a KVM memory slot of vm_fd (ROM read-only),
+ * after loading the BIOS shadow with its power-on contents (a fresh boot
+ * of the same RAM, as on every reset). */
 int guest_memory_map_into(const struct guest_memory *m, int vm_fd);
 
 /*

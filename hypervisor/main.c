@@ -83,7 +83,7 @@ static void ensure_stdio_open(void)
 int main(int argc, char **argv)
 {
 	static struct vm vm;
-	struct hv_options opts;
+	static struct hv_options opts; /* static: its machine spec lives to exit */
 	int signal_fd, status;
 
 	ensure_stdio_open();

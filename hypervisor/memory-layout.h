@@ -4,9 +4,10 @@
  *
  *   0x00000000 - 0x0009ffff   RAM (conventional memory)
  *   0x000a0000 - 0x000bffff   legacy VGA window: no RAM, MMIO to devices
- *   0x000c0000 - 1M - alias   RAM (option-ROM and upper-memory area)
- *   1M - alias - 0x000fffff   firmware alias: the last min(size, 128 KiB)
- *                             of the firmware image, read-only
+ *   0x000c0000 - 1M - shadow  RAM (option-ROM and upper-memory area)
+ *   1M - shadow - 0x000fffff  BIOS shadow: RAM that holds a copy of the
+ *                             last min(size, 128 KiB) of the firmware
+ *                             image at every (re)start
  *   0x00100000 - below_4g     RAM
  *   below_4g   - 0xfebfffff   PCI hole (32-bit BARs)
  *   0xfec00000                IOAPIC (in-kernel)
@@ -14,6 +15,13 @@
  *   0xfeffc000 - 0xfeffffff   KVM identity-map page and TSS (reserved)
  *   4G - fwsize - 4G          firmware image, read-only
  *   4G - 4G + above_4g        the rest of RAM
+ *
+ * The BIOS shadow is RAM from the start, as in Xen's HVM guests: the
+ * i440FX's PAM registers (which on real hardware switch 0xC0000-0xFFFFF
+ * between ROM and RAM) are stored by the device model but not enforced.
+ * SeaBIOS unlocks PAM and copies its image from 4 GiB down to 0xF0000,
+ * which here copies the same bytes; its final read-only lock is not
+ * enforced (the guest can only harm itself).
  *
  * The hole starts at 3.5 GiB; a guest with 3.5 GiB of RAM or more gets a
  * hole from 3 GiB so that both RAM blocks stay 1 GiB aligned (QEMU's pc machine
@@ -47,6 +55,9 @@ struct mem_block {
 	uint64_t len;
 	uint64_t offset;   /* into the RAM memfd, or into the firmware image */
 	int is_firmware;
+	int is_shadow;     /* RAM loaded from the firmware at offset
+			    * shadow_src at every (re)start */
+	uint64_t shadow_src;
 };
 
 #define LAYOUT_MAX_BLOCKS 6

@@ -3,6 +3,7 @@
 #include "options.h"
 
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hvmkit/getopt-error.h"
@@ -31,6 +32,17 @@ void hv_options_usage(FILE *out, const char *prog)
 "      --serial SPEC          COM1: none (default), stdio, pty, file:PATH,\n"
 "                             unix:PATH (a listening socket)\n"
 "      --paused               create the guest with its vCPUs paused\n"
+"\n"
+"Platform (emulated by the device model):\n"
+"      --machine pc|none      pc (default): the i440FX/PIIX3/PIIX4 PC with\n"
+"                             RTC, i8042, fw_cfg and ACPI; none: only the\n"
+"                             devices given with --dm-arg\n"
+"      --kernel FILE          boot this Linux bzImage directly (through\n"
+"                             the firmware and an option ROM)\n"
+"      --initrd FILE          its initial ramdisk\n"
+"      --append TEXT          its command line\n"
+"      --boot ORDER           boot device order, up to three of a (floppy),\n"
+"                             c (disk), d (CD), n (network); default cd\n"
 "\n"
 "What ends the domain (xl.cfg's on_poweroff, on_reboot, on_crash):\n"
 "      --on-poweroff ACT      destroy (default) or restart\n"
@@ -71,7 +83,8 @@ enum {
 	OPT_ON_TRIPLE_FAULT = 256, OPT_STATS, OPT_SERIAL, OPT_PAUSED,
 	OPT_ON_POWEROFF, OPT_ON_REBOOT, OPT_ON_CRASH, OPT_DEVICE_MODEL,
 	OPT_DM_ARG, OPT_DM_TIMEOUT, OPT_NAME, OPT_CONTROL_SOCKET,
-	OPT_READY_FD,
+	OPT_READY_FD, OPT_MACHINE, OPT_KERNEL, OPT_INITRD, OPT_APPEND,
+	OPT_BOOT,
 };
 
 static const char short_opts[] = ":f:m:c:d:vqhV";
@@ -92,6 +105,11 @@ static const struct option long_opts[] = {
 	{ "name", required_argument, NULL, OPT_NAME },
 	{ "control-socket", required_argument, NULL, OPT_CONTROL_SOCKET },
 	{ "ready-fd", required_argument, NULL, OPT_READY_FD },
+	{ "machine", required_argument, NULL, OPT_MACHINE },
+	{ "kernel", required_argument, NULL, OPT_KERNEL },
+	{ "initrd", required_argument, NULL, OPT_INITRD },
+	{ "append", required_argument, NULL, OPT_APPEND },
+	{ "boot", required_argument, NULL, OPT_BOOT },
 	{ "debugcon", required_argument, NULL, 'd' },
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -185,6 +203,38 @@ static int parse_dm_option(int c, struct hv_options *opts)
 	case OPT_PAUSED:
 		opts->vm.start_paused = true;
 		return 0;
+	case OPT_MACHINE:
+		if (strcmp(optarg, "pc") && strcmp(optarg, "none")) {
+			log_error("--machine '%s': must be pc or none", optarg);
+			return -1;
+		}
+		opts->machine_none = !strcmp(optarg, "none");
+		return 0;
+	case OPT_KERNEL:
+		opts->kernel = optarg;
+		return 0;
+	case OPT_INITRD:
+		opts->initrd = optarg;
+		return 0;
+	case OPT_APPEND:
+		opts->append = optarg;
+		return 0;
+	case OPT_BOOT: {
+		size_t n = strlen(optarg);
+
+		for (size_t i = 0; i < n && n <= 3; i++)
+			if (!strchr("acdn", optarg[i]) ||
+			    strchr(optarg + i + 1, optarg[i]))
+				n = 0;
+		if (!n || n > 3) {
+			log_error("--boot '%s': up to three of a (floppy), c "
+				  "(disk), d (CD), n (network), each once",
+				  optarg);
+			return -1;
+		}
+		opts->boot = optarg;
+		return 0;
+	}
 	case OPT_ON_POWEROFF:
 		return parse_action("on-poweroff", optarg, false,
 				    &opts->vm.on_poweroff);
@@ -196,6 +246,67 @@ static int parse_dm_option(int c, struct hv_options *opts)
 				    &opts->vm.on_crash);
 	}
 	return 1;
+}
+
+/* Appends ",key=value" with ',' doubled (the device model's option
+ * syntax).  -1 when out of memory. */
+static int spec_add(char **spec, const char *key, const char *value)
+{
+	size_t len = strlen(*spec), extra = strlen(key) + 2;
+	char *s, *p;
+
+	for (const char *c = value; *c; c++)
+		extra += *c == ',' ? 2 : 1;
+	s = realloc(*spec, len + extra + 1);
+	if (!s)
+		return -1;
+	p = s + len;
+	p += sprintf(p, ",%s=", key);
+	for (const char *c = value; *c; c++) {
+		*p++ = *c;
+		if (*c == ',')
+			*p++ = ',';
+	}
+	*p = 0;
+	*spec = s;
+	return 0;
+}
+
+/* The --machine argument of the device model. */
+static int machine_spec(struct hv_options *opts)
+{
+	const char *keys[] = { "kernel", "initrd", "cmdline", "boot" };
+	const char *vals[] = { opts->kernel, opts->initrd, opts->append,
+			       opts->boot };
+
+	if (opts->machine_none) {
+		for (size_t i = 0; i < 4; i++) {
+			if (vals[i]) {
+				log_error("--%s needs --machine pc",
+					  i == 2 ? "append" : keys[i]);
+				return -1;
+			}
+		}
+		return 0;
+	}
+	if ((opts->initrd || opts->append) && !opts->kernel) {
+		log_error("--%s needs --kernel",
+			  opts->initrd ? "initrd" : "append");
+		return -1;
+	}
+	opts->machine_spec = strdup("pc");
+	for (size_t i = 0; opts->machine_spec && i < 4; i++)
+		if (vals[i] && spec_add(&opts->machine_spec, keys[i],
+					vals[i]) < 0) {
+			free(opts->machine_spec);
+			opts->machine_spec = NULL;
+		}
+	if (!opts->machine_spec) {
+		log_error("out of memory");
+		return -1;
+	}
+	opts->dm.machine = opts->machine_spec;
+	return 0;
 }
 
 int hv_options_parse(int argc, char **argv, struct hv_options *opts)
@@ -291,7 +402,13 @@ int hv_options_parse(int argc, char **argv, struct hv_options *opts)
 		log_error("no firmware image given (--firmware FILE)");
 		return -1;
 	}
-	return 0;
+	if (opts->dm.path && !strcmp(opts->dm.path, "none") &&
+	    (opts->kernel || opts->boot)) {
+		log_error("--%s needs the device model (not --device-model "
+			  "none)", opts->kernel ? "kernel" : "boot");
+		return -1;
+	}
+	return machine_spec(opts);
 }
 
 int hv_options_check_host(const struct hv_options *opts,

@@ -17,6 +17,9 @@ struct hv_options {
 	const char *dm_args[HV_MAX_DM_ARGS];
 	struct domctl_config domctl;
 	const char *debugcon_path;  /* NULL or "-" = stdout */
+	bool machine_none;          /* --machine none */
+	const char *kernel, *initrd, *append, *boot;
+	char *machine_spec;         /* built for the device model */
 	int verbosity;              /* -1 quiet, 0 default, 1 info, 2 debug */
 	bool stats;
 	bool help;

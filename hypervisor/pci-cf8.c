@@ -12,12 +12,16 @@
  * ones (no device: master abort, spec 6.1) without leaving the hypervisor.
  *
  * Only 32-bit accesses to 0xCF8 reach the latch (spec 3.2.2.3.2); byte and
- * word accesses to 0xCF8-0xCFB are other registers on a real chipset (the
- * PIIX3's reset control at 0xCF9, issue 4) and are unclaimed here.  Bus
- * numbers other than 0 read as all ones: hvmkit has one root bus.
+ * word accesses to 0xCF8-0xCFB are other registers on a real chipset: the
+ * PIIX3's reset control at 0xCF9 (82371SB datasheet 4.1.x, "RC").  The
+ * device model claims such a register like any port (pci_cf8_claim_side);
+ * those accesses go to it as ordinary PIO requests, others read as all
+ * ones.  Bus numbers other than 0 read as all ones: hvmkit has one root
+ * bus.
  */
 #include "pci-cf8.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include "dm-link.h"
@@ -29,15 +33,67 @@
 #define PCI_CONFIG_DATA    0xcfc
 #define CF8_ENABLE         0x80000000u
 
+/* A byte or word register inside 0xCF8-0xCFB that the device model owns. */
+static bool side_io(struct vm *vm, unsigned int vcpu, uint64_t addr,
+		    uint8_t *data, unsigned int len, bool is_write)
+{
+	struct pci_cf8_side *s = &vm->cf8_side;
+	uint32_t range_id = __atomic_load_n(&s->range_id, __ATOMIC_ACQUIRE);
+	struct ioreq req = {
+		.addr = addr, .size = len, .count = 1, .type = IOREQ_TYPE_PIO,
+		.dir = is_write ? IOREQ_WRITE : IOREQ_READ,
+		.range_id = range_id,
+	};
+	uint32_t seq;
+
+	if (!range_id || addr < s->base || addr + len > s->base + s->len ||
+	    !vm->dm)
+		return false;
+	if (is_write)
+		memcpy(&req.data, data, len);
+	ioreq_send_sync(vm, vcpu, &req, data, &seq);
+	vm->vcpus[vcpu].dm_ctl_seq = seq;
+	return true;
+}
+
+int pci_cf8_claim_side(struct vm *vm, uint64_t base, uint64_t len,
+		       uint32_t range_id)
+{
+	struct pci_cf8_side *s = &vm->cf8_side;
+
+	if (base + len <= PCI_CONFIG_ADDRESS || base >= PCI_CONFIG_DATA)
+		return 0;
+	/* Only registers beside the latch's first byte, one claim. */
+	if (base <= PCI_CONFIG_ADDRESS || base + len > PCI_CONFIG_DATA)
+		return -EEXIST;
+	if (__atomic_load_n(&s->range_id, __ATOMIC_ACQUIRE))
+		return -EEXIST;
+	s->base = base;
+	s->len = len;
+	__atomic_store_n(&s->range_id, range_id, __ATOMIC_RELEASE);
+	return 1;
+}
+
+bool pci_cf8_release_side(struct vm *vm, uint64_t base)
+{
+	struct pci_cf8_side *s = &vm->cf8_side;
+
+	if (!__atomic_load_n(&s->range_id, __ATOMIC_ACQUIRE) ||
+	    s->base != base)
+		return false;
+	__atomic_store_n(&s->range_id, 0, __ATOMIC_RELEASE);
+	return true;
+}
+
 static void cf8_io(void *opaque, unsigned int vcpu, uint64_t addr,
 		   uint8_t *data, unsigned int len, bool is_write)
 {
 	struct vm *vm = opaque;
 	uint32_t v;
 
-	(void)vcpu;
 	if (addr != PCI_CONFIG_ADDRESS || len != 4) {
-		if (!is_write)
+		if (!side_io(vm, vcpu, addr, data, len, is_write) &&
+		    !is_write)
 			memset(data, 0xff, len);
 		return;
 	}

@@ -16,6 +16,7 @@
 #include "cpuid.h"
 #include "guest-memory.h"
 #include "iobus.h"
+#include "pci-cf8.h"
 
 #define VM_MAX_VCPUS 255 /* xAPIC IDs; 0xff is the broadcast ID */
 
@@ -89,6 +90,7 @@ struct vm {
 	struct domctl *domctl;     /* control socket for the CLI */
 	unsigned int coalesced_page; /* KVM_CAP_COALESCED_MMIO page, or 0 */
 	uint32_t pci_cf8;          /* the 0xCF8 configuration-address latch */
+	struct pci_cf8_side cf8_side; /* the device model's 0xCF9 */
 };
 
 /* Prepares an empty VM for cfg; vm_destroy() is safe after it. */

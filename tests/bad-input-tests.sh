@@ -108,5 +108,17 @@ expect_error device-model-unknown-device 1 "hvmkit-devmodel: error: --device bog
 	"$HV" -f "$GUEST" --dm-arg=--device=bogus
 expect_error serial-file-unwritable 1 "device model: .*$WORK/no/such/dir" \
 	"$HV" -f "$GUEST" --serial "file:$WORK/no/such/dir"
+expect_error machine-unknown 2 "--machine 'q35': must be pc or none" \
+	"$HV" -f "$GUEST" --machine q35
+expect_error initrd-without-kernel 2 '--initrd needs --kernel' \
+	"$HV" -f "$GUEST" --initrd "$WORK/initrd"
+expect_error kernel-without-pc 2 '--kernel needs --machine pc' \
+	"$HV" -f "$GUEST" --machine none --kernel "$WORK/odd.bin"
+expect_error boot-order-bad 2 "--boot 'cx': up to three of a" \
+	"$HV" -f "$GUEST" --boot cx
+expect_error kernel-missing 1 "device model: kernel '$WORK/vmlinuz': cannot open: No such file" \
+	"$HV" -f "$GUEST" --kernel "$WORK/vmlinuz"
+expect_error kernel-not-bzimage 1 "device model: kernel '$WORK/odd.bin': .*not a Linux bzImage" \
+	"$HV" -f "$GUEST" --kernel "$WORK/odd.bin"
 expect_error control-socket-dir-missing 1 "--control-socket $WORK/no/x.sock: No such file" \
 	"$HV" -f "$GUEST" --control-socket "$WORK/no/x.sock"

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs every hvmkit test suite and ends with one summary line:
 #   N passed, N failed, N skipped
-# Suites: cmocka unit tests, bad-input tests, the tiny guests on the local
-# /dev/kvm, and the same tiny guests inside the nested rig.
+# Suites: cmocka unit tests, the fuzz target for a bounded time, bad-input
+# tests, the tiny guests, the device model and SeaBIOS on the local
+# /dev/kvm, and the same inside the nested rig plus a Linux guest booted
+# by direct kernel boot.
 #
 # Environment: BUILD (build tree), HVMKIT_SKIP_RIG=1 to leave the rig out
 # (it is then counted as skipped, with the reason).
@@ -67,10 +69,19 @@ rig_guests() {
 	# rig failed, not a test).  That attempt's results are dropped and the
 	# rig is run once more, saying so; a second rig failure is a FAIL.
 	local out=$BUILD/rig-guests.out attempt
+	# The Linux guest: the rig's own distribution kernel and a busybox
+	# initramfs built here (the repository is read-only inside the rig).
+	LINUX_KERNEL=$("$TOP"/tests/rig/rig-run --print-kernel 2>/dev/null)
+	LINUX_INITRD=$BUILD/linux-guest/initrd.gz
+	mkdir -p "$BUILD/linux-guest"
+	"$TOP"/tests/linux/mkinitramfs.sh "$LINUX_INITRD" ||
+		LINUX_INITRD=
+	export LINUX_KERNEL LINUX_INITRD
 	for attempt in 1 2; do
-		RIG_PASS_ENV="BUILD PREFIX" PREFIX=rig/ \
-			"$TOP"/tests/rig/rig-run --timeout 300 -- /bin/sh -c \
-			'"$1"/tests/guest-tests.sh; "$1"/tests/dm-tests.sh' \
+		RIG_PASS_ENV="BUILD PREFIX LINUX_KERNEL LINUX_INITRD" \
+		PREFIX=rig/ \
+			"$TOP"/tests/rig/rig-run --timeout 900 -- /bin/sh -c \
+			'"$1"/tests/guest-tests.sh; "$1"/tests/dm-tests.sh; "$1"/tests/firmware-tests.sh; "$1"/tests/linux-tests.sh' \
 			sh "$TOP" >"$out" 2>&1
 		rc=$?
 		[ $rc -eq 125 ] && [ $attempt -eq 1 ] || break
@@ -150,7 +161,31 @@ install_test() {
 	rm -rf "$dest" "$dest.log"
 }
 
+# The libFuzzer target (fw_cfg and the platform's ports) for a bounded
+# time from the seed corpus; a crash, leak or sanitizer report fails.
+fuzz_platform() {
+	local bin=$BUILD/fuzz/fuzz-platform dir rc
+	if [ ! -x "$bin" ]; then
+		echo "SKIP: fuzz/platform: $bin not built (clang with libFuzzer not configured: install clang and libclang-rt-14-dev, rerun ./configure)"
+		return
+	fi
+	dir=$(mktemp -d "${TMPDIR:-/tmp}/hvmkit-fuzz.XXXXXX")
+	cp "$TOP"/tests/fuzz/corpus/* "$dir"/ 2>/dev/null
+	(cd "$dir" && "$bin" -max_total_time="${FUZZ_SECONDS:-60}" \
+		-seed=1 -rss_limit_mb=1024 -timeout=10 "$dir" \
+		>"$dir.log" 2>&1)
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		echo "PASS: fuzz/platform ($(grep -o 'Done [0-9]* runs' "$dir.log" | tail -n 1))"
+	else
+		echo "FAIL: fuzz/platform: libFuzzer exited $rc: $(grep -E 'ERROR|SUMMARY|==[0-9]+==' "$dir.log" | head -n 3 | tr '\n' '|')"
+		cp "$dir.log" "$BUILD/fuzz-platform-failure.log" 2>/dev/null
+	fi
+	rm -rf "$dir" "$dir.log"
+}
+
 run_suite "unit tests" unit_tests
+run_suite "fuzz target (bounded)" fuzz_platform
 run_suite "make install" install_test
 run_suite "bad input" "$TOP"/tests/bad-input-tests.sh
 run_suite "tiny guests on the local /dev/kvm" \
@@ -158,6 +193,8 @@ run_suite "tiny guests on the local /dev/kvm" \
 run_suite "device model on the local /dev/kvm" \
 	on_local_kvm local-dm dm-tests.sh
 run_suite "hvmkit command" on_local_kvm local-cli cli-tests.sh
+run_suite "SeaBIOS on the local /dev/kvm" \
+	on_local_kvm local-firmware firmware-tests.sh
 if [ -n "${SAN_BUILD:-}" ]; then
 	export SAN_BUILD
 	sanitized() { BUILD=$SAN_BUILD PREFIX=asan/ "$@"; }
@@ -169,7 +206,7 @@ if [ -n "${SAN_BUILD:-}" ]; then
 		sanitized on_local_kvm local-dm dm-tests.sh
 fi
 run_suite "nested rig self-test" rig_selftest
-run_suite "tiny guests in the nested rig" rig_guests
+run_suite "guests, SeaBIOS and Linux in the nested rig" rig_guests
 
 passed=$(grep -c '^PASS: ' "$LOG")
 failed=$(grep -c '^FAIL: ' "$LOG")

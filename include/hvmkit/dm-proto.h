@@ -17,7 +17,7 @@
  *   DM -> HV  READY                            (devices up, sandboxed)
  *   ... guest runs; ioreqs flow through the ioreq area ...
  *   HV -> DM  RESET / PAUSE / RESUME / POWER_BUTTON   DM -> HV  ACK
- *   DM -> HV  MSI, GUEST_POWEROFF, GUEST_RESET, ERROR
+ *   DM -> HV  MSI, GUEST_POWEROFF, GUEST_RESET, GUEST_SLEEP, ERROR
  *   HV -> DM  QUIT (or the socket closes: the DM exits)
  *
  * Every DM -> HV message counts towards ioreq.ctl_seq (see ioreq.h).
@@ -30,7 +30,7 @@
 #include <sys/types.h>
 
 #define DM_PROTO_MAGIC   0x4d44u /* "DM" */
-#define DM_PROTO_VERSION 1
+#define DM_PROTO_VERSION 2
 #define DM_MSG_MAX       512     /* no message is larger */
 #define DM_MAX_FDS       4
 #define DM_MAX_RAM_BLOCKS 4
@@ -62,6 +62,7 @@ enum dm_msg_type {
 	DM_MSG_GUEST_POWEROFF,
 	DM_MSG_GUEST_RESET,
 	DM_MSG_ERROR,        /* fatal device-model error, text; DM exits */
+	DM_MSG_GUEST_SLEEP,  /* the guest asked for an ACPI sleep state */
 };
 
 struct dm_msg_hdr {
@@ -147,6 +148,12 @@ struct dm_msg_msi {
 	struct dm_msg_hdr hdr;
 	uint64_t addr;
 	uint32_t data;
+	uint32_t pad;
+};
+
+struct dm_msg_sleep {
+	struct dm_msg_hdr hdr;
+	uint32_t slp_typ;    /* PM1_CNT.SLP_TYP the guest wrote, 0-7 */
 	uint32_t pad;
 };
 

@@ -123,6 +123,10 @@ struct dm {
 	char *console;
 	unsigned int console_reports;
 	struct pci_function *pci[256];
+	dm_intx_route_fn *intx_route;
+	void *intx_route_opaque;
+	unsigned int sleeps, last_sleep;
+	struct dm_machine machine;
 };
 
 static uint64_t size_mask(unsigned int size)
@@ -144,7 +148,22 @@ struct dm *fake_dm_new(size_t ram_size)
 		return NULL;
 	}
 	dm->ram_size = ram_size;
+	dm->machine.nr_vcpus = 1;
+	dm->machine.ram_below_4g = ram_size;
 	return dm;
+}
+
+void fake_dm_set_machine(struct dm *dm, unsigned int nr_vcpus,
+			 uint64_t ram_below_4g, uint64_t ram_above_4g)
+{
+	dm->machine.nr_vcpus = nr_vcpus;
+	dm->machine.ram_below_4g = ram_below_4g;
+	dm->machine.ram_above_4g = ram_above_4g;
+}
+
+void dm_machine_get(struct dm *dm, struct dm_machine *m)
+{
+	*m = dm->machine;
 }
 
 void fake_dm_start(struct dm *dm)
@@ -772,6 +791,19 @@ void dm_request_guest_poweroff(struct dm *dm)
 	dm->poweroffs++;
 }
 
+void dm_request_guest_sleep(struct dm *dm, unsigned int state)
+{
+	dm->sleeps++;
+	dm->last_sleep = state;
+}
+
+unsigned int fake_sleep_requests(struct dm *dm, unsigned int *last_state)
+{
+	if (last_state)
+		*last_state = dm->last_sleep;
+	return dm->sleeps;
+}
+
 void dm_set_power_button(struct dm *dm, void (*press)(void *opaque),
 			 void *opaque)
 {
@@ -977,7 +1009,19 @@ uint8_t *pci_config_bytes(struct pci_function *f)
 
 void pci_set_irq(struct pci_function *f, int level)
 {
+	struct dm *dm = f->dm;
+
 	f->intx = level != 0;
+	if (dm->intx_route && f->config[0x3d])
+		dm->intx_route(dm->intx_route_opaque, f->devfn,
+			       f->config[0x3d], f->intx);
+}
+
+void dm_pci_set_intx_router(struct dm *dm, dm_intx_route_fn *fn,
+			    void *opaque)
+{
+	dm->intx_route = fn;
+	dm->intx_route_opaque = opaque;
 }
 
 static bool cfg_access_ok(unsigned int offset, unsigned int size)

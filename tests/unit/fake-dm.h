@@ -92,7 +92,12 @@ int fake_ioeventfd(struct dm *dm, enum dm_space space, uint64_t addr);
 
 /* ------------------------------------------------------------ platform */
 
+/* What dm_machine_get() reports (default: 1 vCPU, all RAM below 4 GiB). */
+void fake_dm_set_machine(struct dm *dm, unsigned int nr_vcpus,
+			 uint64_t ram_below_4g, uint64_t ram_above_4g);
 unsigned int fake_reset_requests(struct dm *dm);
+/* dm_request_guest_sleep() calls, and the last state asked for. */
+unsigned int fake_sleep_requests(struct dm *dm, unsigned int *last_state);
 unsigned int fake_poweroff_requests(struct dm *dm);
 /* Presses the registered power button; false if there is none. */
 bool fake_power_button(struct dm *dm);

@@ -56,11 +56,13 @@ static void assert_layout_sane(const struct memory_layout *l)
 			ram += b->len;
 		}
 	}
-	/* RAM blocks cover all of RAM but the VGA window. */
+	/* RAM blocks cover all of RAM but the VGA window; the firmware
+	 * appears once, at the top of 4 GiB. */
+	assert_int_equal(fw, l->firmware_size);
 	if (l->ram_size > LAYOUT_1M)
 		assert_int_equal(ram + (LAYOUT_UMA_START -
-					LAYOUT_VGA_WINDOW_START) +
-				 (fw - l->firmware_size), l->ram_size);
+					LAYOUT_VGA_WINDOW_START),
+				 l->ram_size);
 }
 
 static void test_layout_128m_64k_firmware(void **state)
@@ -77,7 +79,9 @@ static void test_layout_128m_64k_firmware(void **state)
 	assert_int_equal(l.nr_blocks, 5);
 	assert_block(&l, 0, 0, 0xa0000, 0, 0);
 	assert_block(&l, 1, 0xc0000, 0x30000, 0xc0000, 0);
-	assert_block(&l, 2, 0xf0000, 0x10000, 0, 1);
+	assert_block(&l, 2, 0xf0000, 0x10000, 0xf0000, 0);
+	assert_true(l.blocks[2].is_shadow);
+	assert_int_equal(l.blocks[2].shadow_src, 0);
 	assert_block(&l, 3, LAYOUT_1M, 128 * MiB - LAYOUT_1M, LAYOUT_1M, 0);
 	assert_block(&l, 4, LAYOUT_4G - FW_64K, FW_64K, 0, 1);
 }
@@ -91,7 +95,8 @@ static void test_layout_128k_firmware_alias_whole_image(void **state)
 	assert_layout_sane(&l);
 	assert_int_equal(l.nr_blocks, 5);
 	assert_block(&l, 1, 0xc0000, 0x20000, 0xc0000, 0);
-	assert_block(&l, 2, 0xe0000, FW_128K, 0, 1);
+	assert_block(&l, 2, 0xe0000, FW_128K, 0xe0000, 0);
+	assert_int_equal(l.blocks[2].shadow_src, 0);
 	assert_block(&l, 4, LAYOUT_4G - FW_128K, FW_128K, 0, 1);
 }
 
@@ -104,7 +109,8 @@ static void test_layout_256k_firmware_alias_is_last_128k(void **state)
 	assert_layout_sane(&l);
 	assert_int_equal(l.nr_blocks, 5);
 	assert_block(&l, 1, 0xc0000, 0x20000, 0xc0000, 0);
-	assert_block(&l, 2, 0xe0000, FW_128K, FW_256K - FW_128K, 1);
+	assert_block(&l, 2, 0xe0000, FW_128K, 0xe0000, 0);
+	assert_int_equal(l.blocks[2].shadow_src, FW_256K - FW_128K);
 	assert_block(&l, 4, LAYOUT_4G - FW_256K, FW_256K, 0, 1);
 }
 
@@ -116,7 +122,8 @@ static void test_layout_16m_firmware_alias_is_last_128k(void **state)
 	memory_layout_compute(&l, 128 * MiB, FW_16M);
 	assert_layout_sane(&l);
 	assert_int_equal(l.nr_blocks, 5);
-	assert_block(&l, 2, 0xe0000, FW_128K, FW_16M - FW_128K, 1);
+	assert_block(&l, 2, 0xe0000, FW_128K, 0xe0000, 0);
+	assert_int_equal(l.blocks[2].shadow_src, FW_16M - FW_128K);
 	assert_block(&l, 4, 0xff000000, FW_16M, 0, 1);
 }
 
@@ -257,7 +264,7 @@ static void test_ptr_crossing_block_end_is_null(void **state)
 	/* Conventional memory into the VGA window. */
 	assert_null(guest_memory_ptr(&f->m, 0x9fffc, 8));
 	assert_null(guest_memory_ptr(&f->m, 0, 0xa0001));
-	/* Upper-memory RAM into the firmware alias. */
+	/* Upper-memory RAM into the BIOS shadow (another block). */
 	assert_null(guest_memory_ptr(&f->m, 0xefffc, 8));
 	/* Top of RAM. */
 	assert_null(guest_memory_ptr(&f->m, SMALL_RAM - 4, 8));
@@ -278,11 +285,11 @@ static void test_ptr_in_firmware_is_null(void **state)
 {
 	struct ptr_fixture *f = *state;
 
-	assert_null(guest_memory_ptr(&f->m, 0xf0000, 1));
-	assert_null(guest_memory_ptr(&f->m, 0xffff0, 16));
 	assert_null(guest_memory_ptr(&f->m, LAYOUT_4G - 16, 16));
 	assert_null(guest_memory_ptr(&f->m, LAYOUT_4G - FW_64K, 1));
-	/* Alias into RAM above 1 MiB. */
+	/* The BIOS shadow is RAM, but one block: not into RAM above 1 MiB. */
+	assert_ptr_equal(guest_memory_ptr(&f->m, 0xffff0, 16),
+			 f->m.ram + 0xffff0);
 	assert_null(guest_memory_ptr(&f->m, 0xffff0, 0x20));
 }
 
@@ -321,7 +328,8 @@ static void test_ptr_len_zero(void **state)
 			 ram + SMALL_RAM - 1);
 	assert_null(guest_memory_ptr(&f->m, LAYOUT_VGA_WINDOW_START, 0));
 	assert_null(guest_memory_ptr(&f->m, SMALL_RAM, 0));
-	assert_null(guest_memory_ptr(&f->m, 0xf0000, 0));
+	assert_ptr_equal(guest_memory_ptr(&f->m, 0xf0000, 0),
+			 ram + 0xf0000);
 	assert_null(guest_memory_ptr(&f->m, UINT64_MAX, 0));
 }
 

@@ -1012,6 +1012,77 @@ static void test_argv(void **state)
 	argv_free(argv);
 }
 
+/* Direct kernel boot: xl's kernel/ramdisk/root/extra/cmdline, and boot. */
+static void test_argv_direct_kernel_boot(void **state)
+{
+	struct launch_params lp = {
+		.hypervisor = "/bin/hv", .control_socket = "/s", .ready_fd = -1,
+	};
+	char text[600], want[1400], got[1400] = "";
+	char **argv;
+
+	(void)state;
+	snprintf(text, sizeof(text), "kernel = '%s'\nramdisk = '%s'\n"
+		 "root = '/dev/xvda1'\nextra = 'console=ttyS0 quiet'\n"
+		 "boot = 'dc'\n", fw_path, fw_path);
+	assert_int_equal(load(text), 0);
+	argv = domain_config_argv(&dc, &lp);
+	assert_non_null(argv);
+	for (char **a = argv; *a; a++) {
+		strcat(got, *a);
+		strcat(got, "|");
+	}
+	snprintf(want, sizeof(want), "--kernel|%s|--initrd|%s|--append|"
+		 "root=/dev/xvda1 console=ttyS0 quiet|--boot|dc|", fw_path,
+		 fw_path);
+	assert_non_null(strstr(got, want));
+	argv_free(argv);
+}
+
+static void test_cmdline_wins_over_root_extra(void **state)
+{
+	char text[600];
+
+	(void)state;
+	snprintf(text, sizeof(text), "kernel = '%s'\ncmdline = 'a=b'\n"
+		 "extra = 'ignored'\n", fw_path);
+	assert_int_equal(load(text), 0);
+	assert_string_equal(dc.cmdline, "a=b");
+	assert_null(dc.ramdisk);
+	assert_null(dc.boot);
+}
+
+static void test_ramdisk_needs_kernel(void **state)
+{
+	(void)state;
+	expect_load_error("ramdisk = '/x'\n",
+			  SRC ":3: ramdisk: needs kernel = \"PATH\"");
+}
+
+static void test_kernel_missing_file(void **state)
+{
+	(void)state;
+	expect_load_error("kernel = '/nonexistent/vmlinuz'\n",
+			  SRC ":3: kernel: /nonexistent/vmlinuz: No such file "
+			  "or directory");
+}
+
+static void test_bad_boot_order(void **state)
+{
+	(void)state;
+	expect_load_error("boot = 'cc'\n",
+			  SRC ":3: boot: \"cc\" is not a boot order (up to "
+			  "three of a, c, d, n, each once, e.g. \"cd\")");
+}
+
+static void test_bad_boot_letter(void **state)
+{
+	(void)state;
+	expect_load_error("boot = 'x'\n",
+			  SRC ":3: boot: \"x\" is not a boot order (up to "
+			  "three of a, c, d, n, each once, e.g. \"cd\")");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -1100,6 +1171,12 @@ int main(void)
 		T(test_unsupported_key),
 		T(test_unsupported_key_turned_on),
 		T(test_unsupported_keys_off),
+		T(test_argv_direct_kernel_boot),
+		T(test_cmdline_wins_over_root_extra),
+		T(test_ramdisk_needs_kernel),
+		T(test_kernel_missing_file),
+		T(test_bad_boot_order),
+		T(test_bad_boot_letter),
 		T(test_always_on_features),
 		T(test_always_on_feature_off),
 		T(test_unknown_key_warning),

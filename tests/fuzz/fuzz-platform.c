@@ -1,0 +1,479 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * libFuzzer target for the PC platform's guest-facing devices: fw_cfg
+ * (ports and DMA), the i440FX, PIIX3 and PIIX4 PM PCI functions, the RTC,
+ * the i8042 and the ACPI/SMBIOS tables behind fw_cfg, all on the fake
+ * device model (tests/unit/fake-dm.c) with 2 MiB of guest RAM.  The input
+ * is a program for a guest that does nothing but poke at these devices;
+ * a run must not crash, hang, trip ASan/UBSan or leave a claim, timer or
+ * watch behind.
+ *
+ * Build (from the top of the tree, after `make build/devmodel/blobs.o`):
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 \
+ *     -Iinclude -Idevmodel -Itests/unit tests/fuzz/fuzz-platform.c \
+ *     devmodel/fw-cfg.c devmodel/i440fx.c devmodel/piix3.c \
+ *     devmodel/piix4-pm.c devmodel/rtc.c devmodel/i8042.c \
+ *     devmodel/acpi-*.c devmodel/smbios.c build/devmodel/blobs.o \
+ *     tests/unit/fake-dm.c common/log.c common/util.c devmodel/opts.c \
+ *     -o /tmp/fuzz-platform
+ *   /tmp/fuzz-platform -max_total_time=60 tests/fuzz/corpus
+ * Seeds: tests/fuzz/corpus/ (written by tests/fuzz/make-corpus.py).
+ *
+ * Input: a sequence of operations, each an opcode byte (low nibble: the
+ * operation, bits 4-5: the access size 1/2/4/1) and its arguments; all
+ * numbers little-endian.  The run stops where the input ends or after
+ * MAX_OPS operations.
+ *   0 port read    u8 port-choice [u16 port]
+ *   1 port write   u8 port-choice [u16 port] u32 value
+ *   2 PCI read     u8 function (0:00.0, 0:01.0, 0:01.3) u8 offset
+ *   3 PCI write    u8 function u8 offset u32 value
+ *   4 RAM write    u32 address u8 length, then that many bytes
+ *   5 clock        u32 nanoseconds (below 1 s)
+ *   6 fw_cfg DMA   u32 descriptor address, u32 control, u32 length,
+ *                  u8 choice, then a u32 buffer address reduced into RAM
+ *                  or (choice bit 0) a u64 one taken as it is; the
+ *                  descriptor goes into RAM at its address reduced into
+ *                  RAM, or (choice bit 1) at the address as it is, if
+ *                  that is RAM; then its address goes to port 0x518
+ *   7 fw_cfg read  u16 key, u8 count: select, then count data reads
+ *   8 reset        (fw_cfg, RTC, i8042, PCI functions)
+ *   9 keyboard     u8 length (up to 8), then the scancode bytes
+ *  10 mouse        s8 dx, s8 dy, s8 dz, u8 buttons
+ *  11 power button
+ * Besides what the ACPI and SMBIOS code adds, fw_cfg holds a 64-byte
+ * writable file, opt/fuzz/writable (the last file: key 0x25 today).
+ * A port choice below the table size picks a platform port (fw_cfg,
+ * i8042, RTC, port 0x92, APM, 0xCF9, GPE0, the PM block at its
+ * programmed base or 0x600); other values read a u16 port number.
+ *
+ * Deterministic: the fake clock moves only by operation 5, and the RTC,
+ * which starts from the host's time (CLOCK_REALTIME), is given a fixed one
+ * while it is created: ten seconds before the end of 2023, so that clock
+ * steps reach a year rollover.
+ */
+#define _GNU_SOURCE
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "device.h"
+#include "fake-dm.h"
+#include "hvmkit/log.h"
+#include "pc.h"
+
+#define RAM_SIZE     (2u << 20)
+#define NR_VCPUS     2
+#define MAX_OPS      2000
+#define MAX_CLOCK_NS 1000000000u
+#define DEFAULT_PM_BASE 0x600
+#define RTC_START_TIME 1704067190 /* 2023-12-31 23:59:50 UTC */
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+enum op {
+	OP_PIO_READ,
+	OP_PIO_WRITE,
+	OP_PCI_READ,
+	OP_PCI_WRITE,
+	OP_RAM_WRITE,
+	OP_CLOCK,
+	OP_FW_CFG_DMA,
+	OP_FW_CFG_READ,
+	OP_RESET,
+	OP_KBD,
+	OP_MOUSE,
+	OP_POWER_BUTTON,
+	NR_OPS,
+};
+
+/* Fixed ports of the platform (the PM block comes after them). */
+static const uint16_t fixed_ports[] = {
+	0x510, 0x511, 0x512, 0x513, 0x514, 0x515, 0x516, 0x517,
+	0x518, 0x519, 0x51a, 0x51b,
+	0x60, 0x64, 0x70, 0x71, 0x92, APM_CNT_PORT, APM_STS_PORT,
+	PIIX3_RCR_PORT,
+	PIIX4_PM_GPE0_BASE, PIIX4_PM_GPE0_BASE + 1, PIIX4_PM_GPE0_BASE + 2,
+	PIIX4_PM_GPE0_BASE + 3,
+};
+#define NR_FIXED_PORTS (sizeof(fixed_ports) / sizeof(fixed_ports[0]))
+#define NR_PORT_CHOICES (NR_FIXED_PORTS + PIIX4_PM_IO_LEN)
+
+static const unsigned int pci_devfns[] = { 0x00, 0x08, 0x0b };
+static const unsigned int access_sizes[] = { 1, 2, 4, 1 };
+
+struct platform {
+	struct dm *dm;
+	struct i440fx *i440fx;
+	struct piix3 *piix3;
+	struct piix4_pm *pm;
+	struct rtc *rtc;
+	struct i8042 *i8042;
+	struct fw_cfg *fw_cfg;
+	struct acpi_tables *acpi;
+};
+
+struct input {
+	const uint8_t *p;
+	size_t left;
+};
+
+/* ---------------------------------------------------- the host's time */
+
+/* Set while the platform is created: CLOCK_REALTIME is then fixed. */
+static bool fixed_realtime;
+
+/* Interposes libc's clock_gettime() for the whole program; libFuzzer's
+ * own timing gets the real clock. */
+int clock_gettime(clockid_t clk, struct timespec *ts)
+{
+	if (fixed_realtime && clk == CLOCK_REALTIME) {
+		ts->tv_sec = RTC_START_TIME;
+		ts->tv_nsec = 0;
+		return 0;
+	}
+	return (int)syscall(SYS_clock_gettime, clk, ts);
+}
+
+/* ------------------------------------------------------------ input */
+
+static bool take(struct input *in, void *buf, size_t len)
+{
+	if (in->left < len)
+		return false;
+	memcpy(buf, in->p, len);
+	in->p += len;
+	in->left -= len;
+	return true;
+}
+
+static bool take_u8(struct input *in, uint8_t *v)
+{
+	return take(in, v, 1);
+}
+
+static bool take_le(struct input *in, uint64_t *v, size_t len)
+{
+	uint8_t b[8];
+
+	if (!take(in, b, len))
+		return false;
+	*v = 0;
+	for (size_t i = 0; i < len; i++)
+		*v |= (uint64_t)b[i] << (8 * i);
+	return true;
+}
+
+static bool take_u32(struct input *in, uint32_t *v)
+{
+	uint64_t x;
+
+	if (!take_le(in, &x, 4))
+		return false;
+	*v = (uint32_t)x;
+	return true;
+}
+
+/* ----------------------------------------------------------- platform */
+
+static bool quiet_errors(const char *msg)
+{
+	static bool verbose, checked;
+
+	if (!checked) {
+		verbose = getenv("FUZZ_PLATFORM_VERBOSE") != NULL;
+		checked = true;
+	}
+	return !verbose && msg;
+}
+
+static void platform_destroy(struct platform *p)
+{
+	if (p->acpi)
+		acpi_tables_destroy(p->acpi);
+	if (p->fw_cfg)
+		fw_cfg_destroy(p->fw_cfg);
+	if (p->i8042)
+		i8042_destroy(p->i8042);
+	if (p->rtc)
+		rtc_destroy(p->rtc);
+	if (p->pm)
+		piix4_pm_destroy(p->pm);
+	if (p->piix3)
+		piix3_destroy(p->piix3);
+	if (p->i440fx)
+		i440fx_destroy(p->i440fx);
+	/* Every claim, timer and watch must have been given back. */
+	if (!fake_dm_free(p->dm)) {
+		fprintf(stderr, "fuzz-platform: resources left behind\n");
+		abort();
+	}
+}
+
+/* As pc.c builds it (the same order: the PIIX3 routes INTx first). */
+static void platform_create(struct platform *p)
+{
+	struct acpi_config cfg = {
+		.nr_vcpus = NR_VCPUS,
+		.ram_below_4g = RAM_SIZE,
+		.ram_above_4g = 0,
+	};
+
+	memset(p, 0, sizeof(*p));
+	p->dm = fake_dm_new(RAM_SIZE);
+	if (!p->dm)
+		abort();
+	fake_dm_set_machine(p->dm, NR_VCPUS, RAM_SIZE, 0);
+	p->i440fx = i440fx_create(p->dm);
+	p->piix3 = p->i440fx ? piix3_create(p->dm) : NULL;
+	p->pm = p->piix3 ? piix4_pm_create(p->dm) : NULL;
+	fixed_realtime = true;
+	p->rtc = p->pm ? rtc_create(p->dm) : NULL;
+	fixed_realtime = false;
+	p->i8042 = p->rtc ? i8042_create(p->dm) : NULL;
+	p->fw_cfg = p->i8042 ? fw_cfg_create(p->dm) : NULL;
+	cfg.pm = p->pm;
+	p->acpi = p->fw_cfg ? acpi_tables_create(p->dm, p->fw_cfg, &cfg) :
+		  NULL;
+	/* A writable file, for the DMA write path (WRITE_POINTER targets
+	 * such as QEMU's etc/vmgenid_addr are like it). */
+	if (!p->acpi || smbios_tables_add(p->fw_cfg, &cfg) < 0 ||
+	    !fw_cfg_add_file(p->fw_cfg, "opt/fuzz/writable", NULL, 64, NULL,
+			     NULL, true)) {
+		fprintf(stderr, "fuzz-platform: cannot build the platform\n");
+		abort();
+	}
+	fake_dm_start(p->dm);
+}
+
+/* ---------------------------------------------------------- operations */
+
+static bool pick_port(struct platform *p, struct input *in, uint16_t *port)
+{
+	uint64_t any;
+	uint8_t c;
+	uint16_t pm_base;
+
+	if (!take_u8(in, &c))
+		return false;
+	if (c < NR_FIXED_PORTS) {
+		*port = fixed_ports[c];
+	} else if (c < NR_PORT_CHOICES) {
+		pm_base = piix4_pm_io_base(p->pm);
+		if (!pm_base)
+			pm_base = DEFAULT_PM_BASE;
+		*port = (uint16_t)(pm_base + (c - NR_FIXED_PORTS));
+	} else {
+		if (!take_le(in, &any, 2))
+			return false;
+		*port = (uint16_t)any;
+	}
+	return true;
+}
+
+static bool op_pio(struct platform *p, struct input *in, unsigned int size,
+		   bool write)
+{
+	uint16_t port;
+	uint32_t v;
+
+	if (!pick_port(p, in, &port))
+		return false;
+	if (!write) {
+		fake_pio_read(p->dm, port, size);
+		return true;
+	}
+	if (!take_u32(in, &v))
+		return false;
+	fake_pio_write(p->dm, port, v, size);
+	return true;
+}
+
+static bool op_pci(struct platform *p, struct input *in, unsigned int size,
+		   bool write)
+{
+	uint8_t fn, offset;
+	uint32_t v;
+
+	if (!take_u8(in, &fn) || !take_u8(in, &offset))
+		return false;
+	fn %= sizeof(pci_devfns) / sizeof(pci_devfns[0]);
+	if (!write) {
+		fake_pci_config_read(p->dm, pci_devfns[fn], offset, size);
+		return true;
+	}
+	if (!take_u32(in, &v))
+		return false;
+	fake_pci_config_write(p->dm, pci_devfns[fn], offset, size, v);
+	return true;
+}
+
+static bool op_ram_write(struct platform *p, struct input *in)
+{
+	uint32_t addr;
+	uint8_t len;
+	size_t n;
+
+	if (!take_u32(in, &addr) || !take_u8(in, &len))
+		return false;
+	addr %= RAM_SIZE;
+	n = len;
+	if (n > in->left)
+		n = in->left;
+	if (n > RAM_SIZE - addr)
+		n = RAM_SIZE - addr;
+	memcpy(fake_ram(p->dm) + addr, in->p, n);
+	in->p += n;
+	in->left -= n;
+	return true;
+}
+
+static void put_be32(uint8_t *b, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		b[i] = (uint8_t)(v >> (24 - 8 * i));
+}
+
+/* Writes a DMA descriptor into RAM and starts it, as SeaBIOS does. */
+static bool op_fw_cfg_dma(struct platform *p, struct input *in)
+{
+	uint32_t desc, control, len, lo;
+	uint64_t buf;
+	uint8_t choice, d[16];
+
+	if (!take_u32(in, &desc) || !take_u32(in, &control) ||
+	    !take_u32(in, &len) || !take_u8(in, &choice))
+		return false;
+	if (choice & 1) {
+		if (!take_le(in, &buf, 8))
+			return false;
+	} else {
+		if (!take_u32(in, &lo))
+			return false;
+		buf = lo % RAM_SIZE;
+	}
+	/* Mostly in RAM; with choice bit 1 wherever the input says. */
+	if (!(choice & 2))
+		desc %= RAM_SIZE - sizeof(d);
+	put_be32(d, control);
+	put_be32(d + 4, len);
+	put_be32(d + 8, (uint32_t)(buf >> 32));
+	put_be32(d + 12, (uint32_t)buf);
+	if (desc <= RAM_SIZE - sizeof(d))
+		memcpy(fake_ram(p->dm) + desc, d, sizeof(d));
+	fake_pio_write(p->dm, FW_CFG_PORT_DMA, 0, 4);
+	fake_pio_write(p->dm, FW_CFG_PORT_DMA + 4,
+		       __builtin_bswap32(desc), 4);
+	return true;
+}
+
+static bool op_fw_cfg_read(struct platform *p, struct input *in)
+{
+	uint64_t key;
+	uint8_t count;
+
+	if (!take_le(in, &key, 2) || !take_u8(in, &count))
+		return false;
+	fake_pio_write(p->dm, FW_CFG_PORT_SEL, key, 2);
+	for (unsigned int i = 0; i < count; i++)
+		fake_pio_read(p->dm, FW_CFG_PORT_DATA, 1);
+	return true;
+}
+
+static bool op_kbd(struct platform *p, struct input *in)
+{
+	uint8_t len, bytes[8];
+
+	if (!take_u8(in, &len))
+		return false;
+	len %= sizeof(bytes) + 1;
+	if (!take(in, bytes, len))
+		return false;
+	i8042_kbd_put(p->i8042, bytes, len);
+	return true;
+}
+
+static bool op_mouse(struct platform *p, struct input *in)
+{
+	uint8_t m[4];
+
+	if (!take(in, m, sizeof(m)))
+		return false;
+	i8042_mouse_move(p->i8042, (int8_t)m[0], (int8_t)m[1], (int8_t)m[2],
+			 m[3]);
+	return true;
+}
+
+static bool run_op(struct platform *p, struct input *in)
+{
+	unsigned int size;
+	uint32_t ns;
+	uint8_t opcode;
+
+	if (!take_u8(in, &opcode))
+		return false;
+	size = access_sizes[(opcode >> 4) & 3];
+	switch ((opcode & 0x0f) % NR_OPS) {
+	case OP_PIO_READ:
+		return op_pio(p, in, size, false);
+	case OP_PIO_WRITE:
+		return op_pio(p, in, size, true);
+	case OP_PCI_READ:
+		return op_pci(p, in, size, false);
+	case OP_PCI_WRITE:
+		return op_pci(p, in, size, true);
+	case OP_RAM_WRITE:
+		return op_ram_write(p, in);
+	case OP_CLOCK:
+		if (!take_u32(in, &ns))
+			return false;
+		fake_clock_advance(p->dm, ns % MAX_CLOCK_NS);
+		return true;
+	case OP_FW_CFG_DMA:
+		return op_fw_cfg_dma(p, in);
+	case OP_FW_CFG_READ:
+		return op_fw_cfg_read(p, in);
+	case OP_RESET:
+		fw_cfg_reset(p->fw_cfg);
+		rtc_reset(p->rtc);
+		i8042_reset(p->i8042);
+		fake_pci_reset(p->dm);
+		return true;
+	case OP_KBD:
+		return op_kbd(p, in);
+	case OP_MOUSE:
+		return op_mouse(p, in);
+	case OP_POWER_BUTTON:
+		fake_power_button(p->dm);
+		return true;
+	}
+	return false;
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	/* Guest-mistake warnings are the normal case here. */
+	log_init("fuzz-platform", LOG_ERROR);
+	log_set_error_hook(quiet_errors);
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct input in = { .p = data, .left = size };
+	struct platform p;
+
+	platform_create(&p);
+	for (unsigned int i = 0; i < MAX_OPS && run_op(&p, &in); i++)
+		;
+	platform_destroy(&p);
+	return 0;
+}
