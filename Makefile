@@ -187,7 +187,8 @@ $(BUILD)/tests/unit/%.o: tests/unit/%.c
 # libFuzzer target for fw_cfg and the platform's I/O ports, built with
 # clang (configure's FUZZ_CC) with ASan and UBSan, against the fake device
 # API.  make check runs it for a bounded time (tests/run-all.sh).
-FUZZ_SRCS := tests/fuzz/fuzz-platform.c devmodel/fw-cfg.c \
+FUZZ_SRCS := tests/fuzz/fuzz-platform.c devmodel/pc.c devmodel/kernel-boot.c \
+	     devmodel/fw-cfg.c \
 	     devmodel/i440fx.c devmodel/piix3.c devmodel/piix4-pm.c \
 	     devmodel/rtc.c devmodel/i8042.c $(wildcard devmodel/acpi-*.c) \
 	     devmodel/smbios.c devmodel/opts.c tests/unit/fake-dm.c \

@@ -48,13 +48,7 @@
 
 struct pc {
 	struct dm *dm;
-	struct i440fx *i440fx;
-	struct piix3 *piix3;
-	struct piix4_pm *pm;
-	struct rtc *rtc;
-	struct i8042 *i8042;
-	struct fw_cfg *fw_cfg;
-	struct acpi_tables *acpi;
+	struct pc_parts parts;
 };
 
 struct e820_entry {
@@ -132,19 +126,57 @@ static int fw_cfg_init(struct pc *pc, const struct dm_machine *m,
 	if (m->ram_above_4g)
 		e820[n++] = (struct e820_entry){ 1ull << 32, m->ram_above_4g,
 						 E820_RAM };
-	if (fw_cfg_add_le16(pc->fw_cfg, FW_CFG_NB_CPUS,
+	if (fw_cfg_add_le16(pc->parts.fw_cfg, FW_CFG_NB_CPUS,
 			    (uint16_t)m->nr_vcpus) < 0 ||
-	    fw_cfg_add_le16(pc->fw_cfg, FW_CFG_MAX_CPUS,
+	    fw_cfg_add_le16(pc->parts.fw_cfg, FW_CFG_MAX_CPUS,
 			    (uint16_t)m->nr_vcpus) < 0 ||
-	    !fw_cfg_add_file(pc->fw_cfg, "etc/e820", e820,
+	    !fw_cfg_add_file(pc->parts.fw_cfg, "etc/e820", e820,
 			     n * sizeof(e820[0]), NULL, NULL, false))
 		return -1;
 	/* Without a bootorder file SeaBIOS boots in CMOS order, which has
 	 * no entry for an option ROM's boot vector. */
 	if (direct_kernel &&
-	    !fw_cfg_add_file(pc->fw_cfg, "bootorder", order,
+	    !fw_cfg_add_file(pc->parts.fw_cfg, "bootorder", order,
 			     sizeof(order) - 1, NULL, NULL, false))
 		return -1;
+	return 0;
+}
+
+void pc_parts_destroy(struct pc_parts *p)
+{
+	if (p->acpi)
+		acpi_tables_destroy(p->acpi);
+	if (p->fw_cfg)
+		fw_cfg_destroy(p->fw_cfg);
+	if (p->i8042)
+		i8042_destroy(p->i8042);
+	if (p->rtc)
+		rtc_destroy(p->rtc);
+	if (p->pm)
+		piix4_pm_destroy(p->pm);
+	if (p->piix3)
+		piix3_destroy(p->piix3);
+	if (p->i440fx)
+		i440fx_destroy(p->i440fx);
+	memset(p, 0, sizeof(*p));
+}
+
+int pc_parts_create(struct dm *dm, struct pc_parts *p,
+		    struct acpi_config *cfg)
+{
+	memset(p, 0, sizeof(*p));
+	p->i440fx = i440fx_create(dm);
+	p->piix3 = p->i440fx ? piix3_create(dm) : NULL;
+	p->pm = p->piix3 ? piix4_pm_create(dm) : NULL;
+	p->rtc = p->pm ? rtc_create(dm) : NULL;
+	p->i8042 = p->rtc ? i8042_create(dm) : NULL;
+	p->fw_cfg = p->i8042 ? fw_cfg_create(dm) : NULL;
+	cfg->pm = p->pm;
+	p->acpi = p->fw_cfg ? acpi_tables_create(dm, p->fw_cfg, cfg) : NULL;
+	if (!p->acpi || smbios_tables_add(p->fw_cfg, cfg) < 0) {
+		pc_parts_destroy(p);
+		return -1;
+	}
 	return 0;
 }
 
@@ -154,20 +186,7 @@ static void pc_destroy(void *opaque)
 
 	if (!pc)
 		return;
-	if (pc->acpi)
-		acpi_tables_destroy(pc->acpi);
-	if (pc->fw_cfg)
-		fw_cfg_destroy(pc->fw_cfg);
-	if (pc->i8042)
-		i8042_destroy(pc->i8042);
-	if (pc->rtc)
-		rtc_destroy(pc->rtc);
-	if (pc->pm)
-		piix4_pm_destroy(pc->pm);
-	if (pc->piix3)
-		piix3_destroy(pc->piix3);
-	if (pc->i440fx)
-		i440fx_destroy(pc->i440fx);
+	pc_parts_destroy(&pc->parts);
 	free(pc);
 }
 
@@ -203,26 +222,16 @@ static void *pc_create(struct dm *dm, const struct dm_opts *opts)
 		return NULL;
 	}
 	pc->dm = dm;
-	/* The PIIX3 routes INTx: before any function with a pin. */
-	pc->i440fx = i440fx_create(dm);
-	pc->piix3 = pc->i440fx ? piix3_create(dm) : NULL;
-	pc->pm = pc->piix3 ? piix4_pm_create(dm) : NULL;
-	pc->rtc = pc->pm ? rtc_create(dm) : NULL;
-	pc->i8042 = pc->rtc ? i8042_create(dm) : NULL;
-	pc->fw_cfg = pc->i8042 ? fw_cfg_create(dm) : NULL;
-	if (!pc->fw_cfg)
-		goto fail;
-	cmos_init(pc->rtc, &m, codes);
 	acpi = (struct acpi_config){
 		.nr_vcpus = m.nr_vcpus, .ram_below_4g = m.ram_below_4g,
-		.ram_above_4g = m.ram_above_4g, .pm = pc->pm,
+		.ram_above_4g = m.ram_above_4g,
 	};
+	if (pc_parts_create(dm, &pc->parts, &acpi) < 0)
+		goto fail;
+	cmos_init(pc->parts.rtc, &m, codes);
 	if (fw_cfg_init(pc, &m, kb.kernel != NULL) < 0)
 		goto fail;
-	pc->acpi = acpi_tables_create(dm, pc->fw_cfg, &acpi);
-	if (!pc->acpi || smbios_tables_add(pc->fw_cfg, &acpi) < 0)
-		goto fail;
-	if (kb.kernel && kernel_boot_setup(pc->fw_cfg, &kb) < 0)
+	if (kb.kernel && kernel_boot_setup(pc->parts.fw_cfg, &kb) < 0)
 		goto fail;
 	return pc;
 fail:
@@ -235,9 +244,9 @@ static void pc_reset(void *opaque)
 {
 	struct pc *pc = opaque;
 
-	rtc_reset(pc->rtc);
-	i8042_reset(pc->i8042);
-	fw_cfg_reset(pc->fw_cfg);
+	rtc_reset(pc->parts.rtc);
+	i8042_reset(pc->parts.i8042);
+	fw_cfg_reset(pc->parts.fw_cfg);
 }
 
 const struct device_ops pc_device_ops = {

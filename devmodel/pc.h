@@ -198,6 +198,27 @@ void acpi_tables_destroy(struct acpi_tables *t);
  * types 0, 1, 3, 4 per CPU, 16, 17, 19, 32, 127).  0, or -1. */
 int smbios_tables_add(struct fw_cfg *c, const struct acpi_config *cfg);
 
+/* -------------------------------------------------------------- pc.c */
+
+/* The platform's parts, as pc.c creates them (the fuzz target too). */
+struct pc_parts {
+	struct i440fx *i440fx;
+	struct piix3 *piix3;
+	struct piix4_pm *pm;
+	struct rtc *rtc;
+	struct i8042 *i8042;
+	struct fw_cfg *fw_cfg;
+	struct acpi_tables *acpi;
+};
+
+/* Creates every part in dependency order (the PIIX3 routes INTx before
+ * anything with a pin exists) and adds the ACPI and SMBIOS tables for
+ * cfg (cfg->pm is filled in).  0, or -1 after one error line, with what
+ * was made destroyed. */
+int pc_parts_create(struct dm *dm, struct pc_parts *p,
+		    struct acpi_config *cfg);
+void pc_parts_destroy(struct pc_parts *p);
+
 /* ------------------------------------------------------ kernel-boot.c */
 
 /* Direct kernel boot: reads a Linux bzImage (boot protocol 2.06 or

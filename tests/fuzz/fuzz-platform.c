@@ -110,13 +110,7 @@ static const unsigned int access_sizes[] = { 1, 2, 4, 1 };
 
 struct platform {
 	struct dm *dm;
-	struct i440fx *i440fx;
-	struct piix3 *piix3;
-	struct piix4_pm *pm;
-	struct rtc *rtc;
-	struct i8042 *i8042;
-	struct fw_cfg *fw_cfg;
-	struct acpi_tables *acpi;
+	struct pc_parts parts;
 };
 
 struct input {
@@ -195,20 +189,7 @@ static bool quiet_errors(const char *msg)
 
 static void platform_destroy(struct platform *p)
 {
-	if (p->acpi)
-		acpi_tables_destroy(p->acpi);
-	if (p->fw_cfg)
-		fw_cfg_destroy(p->fw_cfg);
-	if (p->i8042)
-		i8042_destroy(p->i8042);
-	if (p->rtc)
-		rtc_destroy(p->rtc);
-	if (p->pm)
-		piix4_pm_destroy(p->pm);
-	if (p->piix3)
-		piix3_destroy(p->piix3);
-	if (p->i440fx)
-		i440fx_destroy(p->i440fx);
+	pc_parts_destroy(&p->parts);
 	/* Every claim, timer and watch must have been given back. */
 	if (!fake_dm_free(p->dm)) {
 		fprintf(stderr, "fuzz-platform: resources left behind\n");
@@ -216,7 +197,7 @@ static void platform_destroy(struct platform *p)
 	}
 }
 
-/* As pc.c builds it (the same order: the PIIX3 routes INTx first). */
+/* What pc.c builds (pc_parts_create), on the fake device model. */
 static void platform_create(struct platform *p)
 {
 	struct acpi_config cfg = {
@@ -224,28 +205,21 @@ static void platform_create(struct platform *p)
 		.ram_below_4g = RAM_SIZE,
 		.ram_above_4g = 0,
 	};
+	int err;
 
 	memset(p, 0, sizeof(*p));
 	p->dm = fake_dm_new(RAM_SIZE);
 	if (!p->dm)
 		abort();
 	fake_dm_set_machine(p->dm, NR_VCPUS, RAM_SIZE, 0);
-	p->i440fx = i440fx_create(p->dm);
-	p->piix3 = p->i440fx ? piix3_create(p->dm) : NULL;
-	p->pm = p->piix3 ? piix4_pm_create(p->dm) : NULL;
 	fixed_realtime = true;
-	p->rtc = p->pm ? rtc_create(p->dm) : NULL;
+	err = pc_parts_create(p->dm, &p->parts, &cfg);
 	fixed_realtime = false;
-	p->i8042 = p->rtc ? i8042_create(p->dm) : NULL;
-	p->fw_cfg = p->i8042 ? fw_cfg_create(p->dm) : NULL;
-	cfg.pm = p->pm;
-	p->acpi = p->fw_cfg ? acpi_tables_create(p->dm, p->fw_cfg, &cfg) :
-		  NULL;
 	/* A writable file, for the DMA write path (WRITE_POINTER targets
 	 * such as QEMU's etc/vmgenid_addr are like it). */
-	if (!p->acpi || smbios_tables_add(p->fw_cfg, &cfg) < 0 ||
-	    !fw_cfg_add_file(p->fw_cfg, "opt/fuzz/writable", NULL, 64, NULL,
-			     NULL, true)) {
+	if (err < 0 ||
+	    !fw_cfg_add_file(p->parts.fw_cfg, "opt/fuzz/writable", NULL, 64,
+			     NULL, NULL, true)) {
 		fprintf(stderr, "fuzz-platform: cannot build the platform\n");
 		abort();
 	}
@@ -265,7 +239,7 @@ static bool pick_port(struct platform *p, struct input *in, uint16_t *port)
 	if (c < NR_FIXED_PORTS) {
 		*port = fixed_ports[c];
 	} else if (c < NR_PORT_CHOICES) {
-		pm_base = piix4_pm_io_base(p->pm);
+		pm_base = piix4_pm_io_base(p->parts.pm);
 		if (!pm_base)
 			pm_base = DEFAULT_PM_BASE;
 		*port = (uint16_t)(pm_base + (c - NR_FIXED_PORTS));
@@ -395,7 +369,7 @@ static bool op_kbd(struct platform *p, struct input *in)
 	len %= sizeof(bytes) + 1;
 	if (!take(in, bytes, len))
 		return false;
-	i8042_kbd_put(p->i8042, bytes, len);
+	i8042_kbd_put(p->parts.i8042, bytes, len);
 	return true;
 }
 
@@ -405,7 +379,7 @@ static bool op_mouse(struct platform *p, struct input *in)
 
 	if (!take(in, m, sizeof(m)))
 		return false;
-	i8042_mouse_move(p->i8042, (int8_t)m[0], (int8_t)m[1], (int8_t)m[2],
+	i8042_mouse_move(p->parts.i8042, (int8_t)m[0], (int8_t)m[1], (int8_t)m[2],
 			 m[3]);
 	return true;
 }
@@ -440,9 +414,9 @@ static bool run_op(struct platform *p, struct input *in)
 	case OP_FW_CFG_READ:
 		return op_fw_cfg_read(p, in);
 	case OP_RESET:
-		fw_cfg_reset(p->fw_cfg);
-		rtc_reset(p->rtc);
-		i8042_reset(p->i8042);
+		fw_cfg_reset(p->parts.fw_cfg);
+		rtc_reset(p->parts.rtc);
+		i8042_reset(p->parts.i8042);
 		fake_pci_reset(p->dm);
 		return true;
 	case OP_KBD:

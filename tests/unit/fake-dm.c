@@ -779,6 +779,30 @@ int fake_ioeventfd(struct dm *dm, enum dm_space space, uint64_t addr)
 	return -1;
 }
 
+/* -------------------------------------------------------- error lines */
+
+unsigned int fake_nr_errors;
+char fake_last_error[512];
+
+static bool capture_error(const char *msg)
+{
+	fake_nr_errors++;
+	snprintf(fake_last_error, sizeof(fake_last_error), "%s", msg);
+	return true;
+}
+
+void fake_errors_capture(void)
+{
+	fake_nr_errors = 0;
+	fake_last_error[0] = '\0';
+	log_set_error_hook(capture_error);
+}
+
+void fake_errors_release(void)
+{
+	log_set_error_hook(NULL);
+}
+
 /* ------------------------------------------------------------ platform */
 
 void dm_request_guest_reset(struct dm *dm)

@@ -90,6 +90,15 @@ int fake_fd_poll_idle(struct dm *dm, unsigned int max_rounds);
 /* The eventfd dm_ioeventfd() made for addr, or -1. */
 int fake_ioeventfd(struct dm *dm, enum dm_space space, uint64_t addr);
 
+/* --------------------------------------------------------- error lines */
+
+/* From fake_errors_capture() until fake_errors_release(), log_error()
+ * lines are counted and the last one kept here instead of printed. */
+extern unsigned int fake_nr_errors;
+extern char fake_last_error[512];
+void fake_errors_capture(void);
+void fake_errors_release(void);
+
 /* ------------------------------------------------------------ platform */
 
 /* What dm_machine_get() reports (default: 1 vCPU, all RAM below 4 GiB). */

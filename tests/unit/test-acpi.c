@@ -53,16 +53,6 @@ struct fx {
 
 /* --------------------------------------------------------- error lines */
 
-static unsigned int nr_errors;
-static char last_error[512];
-
-static bool capture_error(const char *msg)
-{
-	nr_errors++;
-	snprintf(last_error, sizeof(last_error), "%s", msg);
-	return true;
-}
-
 /* ------------------------------------------------------------ fixtures */
 
 static struct fx *fx_new(unsigned int vcpus, uint64_t below, uint64_t above)
@@ -117,9 +107,7 @@ static void fx_free(struct fx *f)
 
 static int setup(void **state)
 {
-	nr_errors = 0;
-	last_error[0] = '\0';
-	log_set_error_hook(capture_error);
+	fake_errors_capture();
 	*state = fx_tables(4, BELOW_4G, ABOVE_4G);
 	return 0;
 }
@@ -127,7 +115,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	fx_free(*state);
-	log_set_error_hook(NULL);
+	fake_errors_release();
 	return 0;
 }
 
@@ -135,16 +123,14 @@ static int teardown(void **state)
 static int setup_log(void **state)
 {
 	(void)state;
-	nr_errors = 0;
-	last_error[0] = '\0';
-	log_set_error_hook(capture_error);
+	fake_errors_capture();
 	return 0;
 }
 
 static int teardown_log(void **state)
 {
 	(void)state;
-	log_set_error_hook(NULL);
+	fake_errors_release();
 	return 0;
 }
 
@@ -522,7 +508,7 @@ static void test_files_present(void **state)
 	assert_true(cfg_find(f, "etc/smbios/smbios-tables", &key, &size));
 	assert_true(cfg_find(f, "etc/smbios/smbios-anchor", &key, &size));
 	assert_int_equal(size, 31);
-	assert_int_equal(nr_errors, 0);
+	assert_int_equal(fake_nr_errors, 0);
 }
 
 /* Every command is well formed (checked by run_loader); the script links
@@ -651,7 +637,7 @@ static void test_rebuild_on_select(void **state)
 	assert_int_equal(t0, t1);
 	assert_int_equal(r0, r1);
 	assert_int_equal(l0, l1);
-	assert_int_equal(nr_errors, 0);
+	assert_int_equal(fake_nr_errors, 0);
 }
 
 static void test_dsdt(void **state)
@@ -865,23 +851,23 @@ static void test_bad_config(void **state)
 	(void)state;
 	cfg.nr_vcpus = 0;
 	assert_null(acpi_tables_create(f->dm, f->c, &cfg));
-	assert_int_equal(nr_errors, 1);
-	assert_non_null(strstr(last_error, "vCPUs"));
+	assert_int_equal(fake_nr_errors, 1);
+	assert_non_null(strstr(fake_last_error, "vCPUs"));
 	cfg.nr_vcpus = 256;
 	assert_null(acpi_tables_create(f->dm, f->c, &cfg));
-	assert_int_equal(nr_errors, 2);
+	assert_int_equal(fake_nr_errors, 2);
 	cfg.nr_vcpus = 1;
 	cfg.ram_below_4g = 0xfec00000;
 	assert_null(acpi_tables_create(f->dm, f->c, &cfg));
-	assert_int_equal(nr_errors, 3);
-	assert_non_null(strstr(last_error, "PCI window"));
+	assert_int_equal(fake_nr_errors, 3);
+	assert_non_null(strstr(fake_last_error, "PCI window"));
 	/* Nothing was added. */
 	assert_false(cfg_find(f, "etc/acpi/tables", &key, &size));
 	/* Twice: fw_cfg refuses the duplicate name. */
 	f->acpi = acpi_tables_create(f->dm, f->c, &f->cfg);
 	assert_non_null(f->acpi);
 	assert_null(acpi_tables_create(f->dm, f->c, &f->cfg));
-	assert_true(nr_errors >= 4);
+	assert_true(fake_nr_errors >= 4);
 	fx_free(f);
 }
 

@@ -60,16 +60,6 @@ struct fx {
 
 /* --------------------------------------------------------- error lines */
 
-static unsigned int nr_errors;
-static char last_error[512];
-
-static bool capture_error(const char *msg)
-{
-	nr_errors++;
-	snprintf(last_error, sizeof(last_error), "%s", msg);
-	return true;
-}
-
 /* ------------------------------------------------------------ fixtures */
 
 static int setup(void **state)
@@ -78,16 +68,14 @@ static int setup(void **state)
 
 	if (!f)
 		return -1;
-	nr_errors = 0;
-	last_error[0] = '\0';
-	log_set_error_hook(capture_error);
+	fake_errors_capture();
 	f->dm = fake_dm_new(4096);
 	if (!f->dm)
 		return -1;
 	f->host = i440fx_create(f->dm);
 	f->isa = piix3_create(f->dm);
 	f->pm = piix4_pm_create(f->dm);
-	if (!f->host || !f->isa || !f->pm || nr_errors)
+	if (!f->host || !f->isa || !f->pm || fake_nr_errors)
 		return -1;
 	*state = f;
 	return 0;
@@ -102,7 +90,7 @@ static int teardown(void **state)
 	piix3_destroy(f->isa);
 	i440fx_destroy(f->host);
 	clean = fake_dm_free(f->dm);
-	log_set_error_hook(NULL);
+	fake_errors_release();
 	free(f);
 	/* Every claim and timer was given back. */
 	return clean ? 0 : -1;
@@ -571,7 +559,7 @@ static void test_pmba_mapping(void **state)
 	cfg_wr(f, PM_DEVFN, PMREGMISC, 1, 1);
 	assert_int_equal(piix4_pm_io_base(f->pm), 0);
 	assert_false(fake_claimed(f->dm, DM_SPACE_PIO, 0, NULL, NULL));
-	assert_int_equal(nr_errors, 0);
+	assert_int_equal(fake_nr_errors, 0);
 }
 
 static uint64_t other_read(void *opaque, uint64_t offset, unsigned int size)
@@ -597,7 +585,7 @@ static void test_pmba_conflict(void **state)
 	pm_map(f, PM_BASE);
 	/* The claim failed (the fake logs it as the core does): the block
 	 * stays unmapped, the other device keeps its ports. */
-	assert_true(nr_errors > 0);
+	assert_true(fake_nr_errors > 0);
 	assert_false(fake_claimed(f->dm, DM_SPACE_PIO, PM_BASE, NULL, NULL));
 	assert_true(fake_claimed(f->dm, DM_SPACE_PIO, PM_BASE + 8, NULL,
 				 &name));
@@ -925,15 +913,15 @@ static void test_create_twice_fails(void **state)
 	struct fx *f = *state;
 
 	/* The functions and ports are taken: one error line each, NULL. */
-	nr_errors = 0;
+	fake_nr_errors = 0;
 	assert_null(i440fx_create(f->dm));
-	assert_true(nr_errors > 0);
-	nr_errors = 0;
+	assert_true(fake_nr_errors > 0);
+	fake_nr_errors = 0;
 	assert_null(piix3_create(f->dm));
-	assert_true(nr_errors > 0);
-	nr_errors = 0;
+	assert_true(fake_nr_errors > 0);
+	fake_nr_errors = 0;
 	assert_null(piix4_pm_create(f->dm));
-	assert_true(nr_errors > 0);
+	assert_true(fake_nr_errors > 0);
 	/* The failed PM did not take the power button away. */
 	pm_map(f, PM_BASE);
 	assert_true(fake_power_button(f->dm));

@@ -44,16 +44,6 @@ struct fx {
 
 /* --------------------------------------------------------- error lines */
 
-static unsigned int nr_errors;
-static char last_error[512];
-
-static bool capture_error(const char *msg)
-{
-	nr_errors++;
-	snprintf(last_error, sizeof(last_error), "%s", msg);
-	return true;
-}
-
 /* ------------------------------------------------------------ fixtures */
 
 static int setup(void **state)
@@ -62,9 +52,7 @@ static int setup(void **state)
 
 	if (!f)
 		return -1;
-	nr_errors = 0;
-	last_error[0] = '\0';
-	log_set_error_hook(capture_error);
+	fake_errors_capture();
 	f->dm = fake_dm_new(RAM_SIZE);
 	if (!f->dm)
 		return -1;
@@ -82,7 +70,7 @@ static int teardown(void **state)
 
 	fw_cfg_destroy(f->c);
 	clean = fake_dm_free(f->dm);
-	log_set_error_hook(NULL);
+	fake_errors_release();
 	free(f);
 	/* Both port claims were given back. */
 	return clean ? 0 : -1;
@@ -778,10 +766,10 @@ static void test_numbered_items(void **state)
 	sel(f, FW_CFG_CMDLINE_DATA);
 	assert_int_equal(rd8(f), 0);
 
-	nr_errors = 0;
+	fake_nr_errors = 0;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(fw_cfg_add_bytes(f->c, bad[i], "x", 1), -1);
-	assert_int_equal(nr_errors, sizeof(bad) / sizeof(bad[0]));
+	assert_int_equal(fake_nr_errors, sizeof(bad) / sizeof(bad[0]));
 	/* The signature was not replaced. */
 	sel(f, FW_CFG_SIGNATURE);
 	assert_int_equal(rd8(f), 'Q');
@@ -796,10 +784,10 @@ static void test_file_errors(void **state)
 	p = fw_cfg_add_file(f->c, "dup", "abc", 3, NULL, NULL, false);
 	assert_non_null(p);
 	assert_memory_equal(p, "abc", 3);
-	nr_errors = 0;
+	fake_nr_errors = 0;
 	assert_null(fw_cfg_add_file(f->c, "dup", "x", 1, NULL, NULL, true));
-	assert_int_equal(nr_errors, 1);
-	assert_non_null(strstr(last_error, "dup"));
+	assert_int_equal(fake_nr_errors, 1);
+	assert_non_null(strstr(fake_last_error, "dup"));
 	/* 56 characters do not fit with the NUL. */
 	memset(name, 'n', 56);
 	name[56] = '\0';
@@ -808,7 +796,7 @@ static void test_file_errors(void **state)
 	assert_non_null(fw_cfg_add_file(f->c, name, "x", 1, NULL, NULL,
 					false));
 	assert_null(fw_cfg_add_file(f->c, "", "x", 1, NULL, NULL, false));
-	assert_int_equal(nr_errors, 3);
+	assert_int_equal(fake_nr_errors, 3);
 	/* The failed adds took no key: the directory has two files. */
 	sel(f, FW_CFG_FILE_DIR);
 	rd(f, name, 4);
@@ -832,10 +820,10 @@ static void test_too_many_files(void **state)
 		assert_non_null(fw_cfg_add_file(f->c, name, &i, sizeof(i),
 						NULL, NULL, false));
 	}
-	nr_errors = 0;
+	fake_nr_errors = 0;
 	assert_null(fw_cfg_add_file(f->c, "one-more", "x", 1, NULL, NULL,
 				    false));
-	assert_int_equal(nr_errors, 1);
+	assert_int_equal(fake_nr_errors, 1);
 	sel(f, FW_CFG_FILE_DIR);
 	rd(f, count, 4);
 	assert_int_equal(be32_at(count), FW_CFG_FILE_MAX);

@@ -49,15 +49,6 @@ struct fx {
 	struct i8042 *k;
 };
 
-static unsigned int nr_errors;
-
-static bool capture_error(const char *msg)
-{
-	(void)msg;
-	nr_errors++;
-	return true;
-}
-
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
@@ -67,8 +58,7 @@ static int setup(void **state)
 	f->dm = fake_dm_new(4096);
 	if (!f->dm)
 		return -1;
-	nr_errors = 0;
-	log_set_error_hook(capture_error);
+	fake_errors_capture();
 	f->k = i8042_create(f->dm);
 	if (!f->k)
 		return -1;
@@ -83,7 +73,7 @@ static int teardown(void **state)
 
 	i8042_destroy(f->k);
 	clean = fake_dm_free(f->dm);
-	log_set_error_hook(NULL);
+	fake_errors_release();
 	free(f);
 	return clean ? 0 : -1;
 }
@@ -187,7 +177,7 @@ static void test_create(void **state)
 	assert_int_equal(status(f), STS_INH | STS_A2);
 	assert_int_equal(read_ccb(f), CCB_KBD_INT | CCB_AUX_INT);
 	assert_int_equal(fake_timers_armed(f->dm), 0);
-	assert_int_equal(nr_errors, 0);
+	assert_int_equal(fake_nr_errors, 0);
 }
 
 /* Self test 0x55 (and the system flag), port tests 0x00, input port,

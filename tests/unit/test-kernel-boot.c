@@ -70,16 +70,6 @@
 
 /* --------------------------------------------------------- error lines */
 
-static unsigned int nr_errors;
-static char last_error[512];
-
-static bool capture_error(const char *msg)
-{
-	nr_errors++;
-	snprintf(last_error, sizeof(last_error), "%s", msg);
-	return true;
-}
-
 /* ------------------------------------------------------------ fixtures */
 
 struct fx {
@@ -96,9 +86,7 @@ static int setup(void **state)
 
 	if (!f)
 		return -1;
-	nr_errors = 0;
-	last_error[0] = '\0';
-	log_set_error_hook(capture_error);
+	fake_errors_capture();
 	snprintf(f->dir, sizeof(f->dir), "/tmp/hvmkit-kboot-XXXXXX");
 	if (!mkdtemp(f->dir))
 		return -1;
@@ -124,7 +112,7 @@ static int teardown(void **state)
 	unlink(f->kernel);
 	unlink(f->initrd);
 	rmdir(f->dir);
-	log_set_error_hook(NULL);
+	fake_errors_release();
 	free(f);
 	return clean ? 0 : -1;
 }
@@ -421,7 +409,7 @@ static void test_layout_with_initrd(void **state)
 	uint8_t *got;
 
 	assert_int_equal(boot_setup(f, true, cmdline, ram), 0);
-	assert_int_equal(nr_errors, 0);
+	assert_int_equal(fake_nr_errors, 0);
 
 	addr = fw_read32(f->dm, FW_CFG_INITRD_ADDR);
 	assert_int_equal(addr & 0xfff, 0);
@@ -505,7 +493,7 @@ static void test_vga_option(void **state)
 		assert_int_equal(le16_at(setup + H_VID_MODE), cases[i].mode);
 		free(setup);
 	}
-	assert_int_equal(nr_errors, 0);
+	assert_int_equal(fake_nr_errors, 0);
 	free(file);
 }
 
@@ -595,16 +583,16 @@ static void expect_error(struct fx *f, int ret, const char *what,
 {
 	if (ret != -1)
 		fail_msg("%s: returned %d, not -1", why, ret);
-	if (nr_errors != 1)
-		fail_msg("%s: %u error lines, not 1", why, nr_errors);
-	if (!strstr(last_error, what))
+	if (fake_nr_errors != 1)
+		fail_msg("%s: %u error lines, not 1", why, fake_nr_errors);
+	if (!strstr(fake_last_error, what))
 		fail_msg("%s: error \"%s\" does not mention \"%s\"", why,
-			 last_error, what);
+			 fake_last_error, what);
 	assert_int_equal(fw_file_count(f->dm), 0);
 	assert_int_equal(fw_read32(f->dm, FW_CFG_KERNEL_SIZE), 0);
 	assert_int_equal(fw_read32(f->dm, FW_CFG_SETUP_SIZE), 0);
-	nr_errors = 0;
-	last_error[0] = '\0';
+	fake_nr_errors = 0;
+	fake_last_error[0] = '\0';
 }
 
 static void bad_kernel(struct fx *f, const struct kimg *k, const char *why)

@@ -68,15 +68,6 @@ struct fx {
 	struct rtc *rtc;
 };
 
-static unsigned int nr_errors;
-
-static bool capture_error(const char *msg)
-{
-	(void)msg;
-	nr_errors++;
-	return true;
-}
-
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
@@ -86,8 +77,7 @@ static int setup(void **state)
 	f->dm = fake_dm_new(4096);
 	if (!f->dm)
 		return -1;
-	nr_errors = 0;
-	log_set_error_hook(capture_error);
+	fake_errors_capture();
 	f->rtc = rtc_create(f->dm);
 	if (!f->rtc)
 		return -1;
@@ -102,7 +92,7 @@ static int teardown(void **state)
 
 	rtc_destroy(f->rtc);
 	clean = fake_dm_free(f->dm);
-	log_set_error_hook(NULL);
+	fake_errors_release();
 	free(f);
 	return clean ? 0 : -1;
 }
@@ -243,7 +233,7 @@ static void test_create(void **state)
 	assert_int_equal(fake_timers_armed(f->dm), 0);
 	advance(f, 10 * SEC);
 	assert_int_equal(edges(f), 0);
-	assert_int_equal(nr_errors, 0);
+	assert_int_equal(fake_nr_errors, 0);
 }
 
 /* The clock starts at the host's UTC time, BCD 24-hour, with the weekday

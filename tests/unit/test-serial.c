@@ -96,16 +96,6 @@ struct fx {
 
 /* --------------------------------------------------------- error lines */
 
-static unsigned int nr_errors;
-static char last_error[512];
-
-static bool capture_error(const char *msg)
-{
-	nr_errors++;
-	snprintf(last_error, sizeof(last_error), "%s", msg);
-	return true;
-}
-
 /* ------------------------------------------------------------ fixtures */
 
 static int setup(void **state)
@@ -122,9 +112,7 @@ static int setup(void **state)
 	if (!f->dm || !mkdtemp(f->dir))
 		return -1;
 	snprintf(f->path, sizeof(f->path), "%s/console", f->dir);
-	nr_errors = 0;
-	last_error[0] = '\0';
-	log_set_error_hook(capture_error);
+	fake_errors_capture();
 	*state = f;
 	return 0;
 }
@@ -159,7 +147,7 @@ static int teardown(void **state)
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "cannot remove %s\n", f->dir);
-	log_set_error_hook(NULL);
+	fake_errors_release();
 	free(f);
 	/* Every timer, watch and claim was given back. */
 	return clean ? 0 : -1;
@@ -180,7 +168,7 @@ static void uart_new(struct fx *f, const char *text)
 {
 	f->uart = uart_try(f, text);
 	assert_non_null(f->uart);
-	assert_int_equal(nr_errors, 0);
+	assert_int_equal(fake_nr_errors, 0);
 }
 
 static uint8_t rd(struct fx *f, unsigned int reg)
@@ -403,14 +391,14 @@ static void test_options(void **state)
 	serial_device_ops.destroy(second);
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		nr_errors = 0;
+		fake_nr_errors = 0;
 		assert_null(uart_try(f, bad[i]));
-		assert_int_equal(nr_errors, 1);
+		assert_int_equal(fake_nr_errors, 1);
 	}
 	/* A second UART on the same ports is refused by the claim. */
-	nr_errors = 0;
+	fake_nr_errors = 0;
 	assert_null(uart_try(f, "port=0x2f8,irq=3"));
-	assert_int_equal(nr_errors, 1);
+	assert_int_equal(fake_nr_errors, 1);
 }
 
 /* 8.1 / 8.3: DLAB switches ports 0 and 1 to the divisor latch. */
@@ -1185,8 +1173,8 @@ static void test_stdio_backend(void **state)
 	uart_new(f, "backend=stdio");
 	/* A second stdio backend would fight over the fds. */
 	assert_null(chardev_open(f->dm, "stdio", "test"));
-	assert_int_equal(nr_errors, 1);
-	assert_non_null(strstr(last_error, "\"stdio\""));
+	assert_int_equal(fake_nr_errors, 1);
+	assert_non_null(strstr(fake_last_error, "\"stdio\""));
 
 	write_all(in[1], "abc", 3);
 	guest_read(f, buf, 3);
@@ -1414,19 +1402,19 @@ static void test_bad_specs(void **state)
 	int fd, live;
 
 	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
-		nr_errors = 0;
+		fake_nr_errors = 0;
 		assert_null(chardev_open(f->dm, plain[i], "serial"));
-		assert_int_equal(nr_errors, 1);
+		assert_int_equal(fake_nr_errors, 1);
 		snprintf(spec, sizeof(spec), "\"%s\"", plain[i]);
-		assert_non_null(strstr(last_error, spec));
+		assert_non_null(strstr(fake_last_error, spec));
 	}
 
 	/* A socket path longer than sun_path. */
 	snprintf(spec, sizeof(spec), "unix:%s/%0150d", f->dir, 0);
-	nr_errors = 0;
+	fake_nr_errors = 0;
 	assert_null(chardev_open(f->dm, spec, "serial"));
-	assert_int_equal(nr_errors, 1);
-	assert_non_null(strstr(last_error, "longer"));
+	assert_int_equal(fake_nr_errors, 1);
+	assert_non_null(strstr(fake_last_error, "longer"));
 
 	/* Something that is not a socket is left alone. */
 	snprintf(file, sizeof(file), "%s/plain", f->dir);
@@ -1434,10 +1422,10 @@ static void test_bad_specs(void **state)
 	assert_true(fd >= 0);
 	close(fd);
 	snprintf(spec, sizeof(spec), "unix:%s", file);
-	nr_errors = 0;
+	fake_nr_errors = 0;
 	assert_null(chardev_open(f->dm, spec, "serial"));
-	assert_int_equal(nr_errors, 1);
-	assert_non_null(strstr(last_error, "not a socket"));
+	assert_int_equal(fake_nr_errors, 1);
+	assert_non_null(strstr(fake_last_error, "not a socket"));
 	assert_int_equal(access(file, F_OK), 0);
 
 	/* A live socket belongs to someone else. */
@@ -1446,10 +1434,10 @@ static void test_bad_specs(void **state)
 	assert_int_equal(bind(live, (struct sockaddr *)&a, sizeof(a)), 0);
 	assert_int_equal(listen(live, 1), 0);
 	snprintf(spec, sizeof(spec), "unix:%s", a.sun_path);
-	nr_errors = 0;
+	fake_nr_errors = 0;
 	assert_null(chardev_open(f->dm, spec, "serial"));
-	assert_int_equal(nr_errors, 1);
-	assert_non_null(strstr(last_error, "in use"));
+	assert_int_equal(fake_nr_errors, 1);
+	assert_non_null(strstr(fake_last_error, "in use"));
 	close(live);
 
 	/* A stale one (its owner died without removing it) is replaced. */
@@ -1459,19 +1447,19 @@ static void test_bad_specs(void **state)
 	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
 	close(fd);
 	snprintf(spec, sizeof(spec), "unix:%s", stale);
-	nr_errors = 0;
+	fake_nr_errors = 0;
 	c = chardev_open(f->dm, spec, "serial");
 	assert_non_null(c);
-	assert_int_equal(nr_errors, 0);
+	assert_int_equal(fake_nr_errors, 0);
 	fd = unix_connect(stale);
 	close(fd);
 	chardev_close(c);
 
 	/* Through the device: the same one line, no device. */
-	nr_errors = 0;
+	fake_nr_errors = 0;
 	assert_null(uart_try(f, "backend=tcp:1234"));
-	assert_int_equal(nr_errors, 1);
-	assert_non_null(strstr(last_error, "\"tcp:1234\""));
+	assert_int_equal(fake_nr_errors, 1);
+	assert_non_null(strstr(fake_last_error, "\"tcp:1234\""));
 	assert_int_equal(fake_claim_count(f->dm), 0);
 }
 
