@@ -604,7 +604,9 @@ int dm_link_start(struct vm *vm, const struct dm_config *cfg)
 	dm->ctl_fd = sv[0];
 	if (dm->pid < 0)
 		goto fail;
-	if (dm_send_setup(vm) < 0) {
+	/* A device model that is already gone (EPIPE) is reported by the
+	 * pump below with how it ended. */
+	if (dm_send_setup(vm) < 0 && errno != EPIPE && errno != ECONNRESET) {
 		log_error("cannot send the setup to the device model: %s",
 			  strerror(errno));
 		goto fail;
