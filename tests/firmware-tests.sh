@@ -79,8 +79,13 @@ boot_case seabios-128k-1cpu "$SEABIOS_DIR/bios.bin" 1 128M
 boot_case seabios-128k-2cpu "$SEABIOS_DIR/bios.bin" 2 256M
 boot_case seabios-256k-1cpu "$SEABIOS_DIR/bios-256k.bin" 1 256M
 boot_case seabios-256k-2cpu "$SEABIOS_DIR/bios-256k.bin" 2 128M
-# 4 GiB: 3 GiB below the PCI hole, 1 GiB above 4 GiB.
-boot_case seabios-256k-4g "$SEABIOS_DIR/bios-256k.bin" 1 4096M
+# 4 GiB: 3 GiB below the PCI hole, 1 GiB above 4 GiB (the host needs the
+# RAM: the nested rig's L1 has 3 GiB).
+if [ "$(awk '/^MemTotal:/ { print int($2 / 1048576) }' /proc/meminfo)" -lt 5 ]; then
+	skip seabios-256k-4g "this host has less than 5 GiB of RAM for a 4 GiB guest"
+else
+	boot_case seabios-256k-4g "$SEABIOS_DIR/bios-256k.bin" 1 4096M
+fi
 if grep -q 'No bootable device' "$WORK/seabios-256k-4g.log" 2>/dev/null; then
 	check seabios-256k-4g e820-high-ram \
 		'0000000100000000 - 0000000140000000 = 1 RAM'

@@ -56,41 +56,55 @@ on_local_kvm() {
 	"$TOP/tests/$2"
 }
 
-rig_guests() {
-	local rc why
+# rig_suites NAME TIMEOUT SCRIPT...: one boot of the rig runs the given
+# tests/ scripts.  The emulated L1 machine (QEMU TCG running kvm_amd) has
+# been seen to freeze in a kernel soft lockup before the tests end;
+# rig-run then kills it after TIMEOUT seconds and exits 125 (the rig
+# failed, not a test).  That attempt's results are dropped and the rig is
+# run once more, saying so; a second rig failure is a FAIL.  TIMEOUT is a
+# hang guard about twice the suites' normal time, so that a frozen L1
+# costs little.
+rig_suites() {
+	local name=$1 timeout=$2 rc why cmd='' s out attempt
+	shift 2
 	why=$(rig_unavailable_reason)
 	if [ -n "$why" ]; then
-		echo "SKIP: rig: $why"
+		echo "SKIP: rig/$name: $why"
 		return
 	fi
-	# One boot of the rig runs both guest suites.  The emulated L1 machine
-	# (QEMU TCG running kvm_amd) has been seen to freeze in a kernel soft
-	# lockup before the tests end; rig-run then kills it and exits 125 (the
-	# rig failed, not a test).  That attempt's results are dropped and the
-	# rig is run once more, saying so; a second rig failure is a FAIL.
-	local out=$BUILD/rig-guests.out attempt
-	# The Linux guest: the rig's own distribution kernel and a busybox
-	# initramfs built here (the repository is read-only inside the rig).
-	LINUX_KERNEL=$("$TOP"/tests/rig/rig-run --print-kernel 2>/dev/null)
-	LINUX_INITRD=$BUILD/linux-guest/initrd.gz
-	mkdir -p "$BUILD/linux-guest"
-	"$TOP"/tests/linux/mkinitramfs.sh "$LINUX_INITRD" ||
-		LINUX_INITRD=
-	export LINUX_KERNEL LINUX_INITRD
+	for s in "$@"; do
+		cmd="$cmd\"\$1\"/tests/$s; "
+	done
+	out=$BUILD/rig-$name.out
 	for attempt in 1 2; do
 		RIG_PASS_ENV="BUILD PREFIX LINUX_KERNEL LINUX_INITRD" \
 		PREFIX=rig/ \
-			"$TOP"/tests/rig/rig-run --timeout 900 -- /bin/sh -c \
-			'"$1"/tests/guest-tests.sh; "$1"/tests/dm-tests.sh; "$1"/tests/firmware-tests.sh; "$1"/tests/linux-tests.sh' \
-			sh "$TOP" >"$out" 2>&1
+			"$TOP"/tests/rig/rig-run --timeout "$timeout" -- \
+			/bin/sh -c "$cmd" sh "$TOP" >"$out" 2>&1
 		rc=$?
 		[ $rc -eq 125 ] && [ $attempt -eq 1 ] || break
 		echo "note: the nested rig itself failed ($(grep '^rig-run:' "$out" | tail -n 1)); running it once more"
 	done
 	cat "$out"
 	if [ $rc -ne 0 ]; then
-		echo "FAIL: rig: rig-run exited with status $rc"
+		echo "FAIL: rig/$name: rig-run exited with status $rc"
 	fi
+}
+
+rig_guests() {
+	rig_suites guests 300 guest-tests.sh dm-tests.sh
+}
+
+# SeaBIOS, and the Linux guest: the rig's own distribution kernel with a
+# busybox initramfs built here (the repository is read-only in the rig).
+rig_platform() {
+	LINUX_KERNEL=$("$TOP"/tests/rig/rig-run --print-kernel 2>/dev/null)
+	LINUX_INITRD=$BUILD/linux-guest/initrd.gz
+	mkdir -p "$BUILD/linux-guest"
+	"$TOP"/tests/linux/mkinitramfs.sh "$LINUX_INITRD" ||
+		LINUX_INITRD=
+	export LINUX_KERNEL LINUX_INITRD
+	rig_suites platform 480 firmware-tests.sh linux-tests.sh
 }
 
 # Prints why the nested rig cannot run here, or nothing.
@@ -206,7 +220,8 @@ if [ -n "${SAN_BUILD:-}" ]; then
 		sanitized on_local_kvm local-dm dm-tests.sh
 fi
 run_suite "nested rig self-test" rig_selftest
-run_suite "guests, SeaBIOS and Linux in the nested rig" rig_guests
+run_suite "tiny guests in the nested rig" rig_guests
+run_suite "SeaBIOS and Linux in the nested rig" rig_platform
 
 passed=$(grep -c '^PASS: ' "$LOG")
 failed=$(grep -c '^FAIL: ' "$LOG")
