@@ -120,8 +120,9 @@ struct input {
 
 /* ---------------------------------------------------- the host's time */
 
-/* Set while the platform is created: CLOCK_REALTIME is then fixed. */
-static bool fixed_realtime;
+/* Set while the platform is created: CLOCK_REALTIME is then fixed, for
+ * this thread only (libFuzzer's watchdog thread reads the clock too). */
+static __thread bool fixed_realtime;
 
 /* Interposes libc's clock_gettime() for the whole program; libFuzzer's
  * own timing gets the real clock. */
