@@ -52,6 +52,8 @@
  * steps reach a year rollover.
  */
 #define _GNU_SOURCE
+#include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -120,9 +122,8 @@ struct input {
 
 /* ---------------------------------------------------- the host's time */
 
-/* Set while the platform is created: CLOCK_REALTIME is then fixed, for
- * this thread only (libFuzzer's watchdog thread reads the clock too). */
-static __thread bool fixed_realtime;
+/* Set while the platform is created: CLOCK_REALTIME is then fixed. */
+static bool fixed_realtime;
 
 /* Interposes libc's clock_gettime() for the whole program; libFuzzer's
  * own timing gets the real clock. */
@@ -206,6 +207,7 @@ static void platform_create(struct platform *p)
 		.ram_below_4g = RAM_SIZE,
 		.ram_above_4g = 0,
 	};
+	sigset_t alrm, old;
 	int err;
 
 	memset(p, 0, sizeof(*p));
@@ -213,9 +215,15 @@ static void platform_create(struct platform *p)
 	if (!p->dm)
 		abort();
 	fake_dm_set_machine(p->dm, NR_VCPUS, RAM_SIZE, 0);
+	/* libFuzzer's -timeout watchdog is a SIGALRM handler that reads the
+	 * clock: hold it off while the clock is fixed. */
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	pthread_sigmask(SIG_BLOCK, &alrm, &old);
 	fixed_realtime = true;
 	err = pc_parts_create(p->dm, &p->parts, &cfg);
 	fixed_realtime = false;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	/* A writable file, for the DMA write path (WRITE_POINTER targets
 	 * such as QEMU's etc/vmgenid_addr are like it). */
 	if (err < 0 ||
