@@ -61,9 +61,9 @@ on_local_kvm() {
 # been seen to freeze in a kernel soft lockup before the tests end;
 # rig-run then kills it after TIMEOUT seconds and exits 125 (the rig
 # failed, not a test).  That attempt's results are dropped and the rig is
-# run once more, saying so; a second rig failure is a FAIL.  TIMEOUT is a
-# hang guard about twice the suites' normal time, so that a frozen L1
-# costs little.
+# run again, saying so, up to three boots; a third rig failure is a FAIL.
+# TIMEOUT is a hang guard a few times the suites' normal time, so that a
+# frozen L1 costs little.
 rig_suites() {
 	local name=$1 timeout=$2 rc why cmd='' s out attempt
 	shift 2
@@ -76,14 +76,14 @@ rig_suites() {
 		cmd="$cmd\"\$1\"/tests/$s; "
 	done
 	out=$BUILD/rig-$name.out
-	for attempt in 1 2; do
+	for attempt in 1 2 3; do
 		RIG_PASS_ENV="BUILD PREFIX LINUX_KERNEL LINUX_INITRD" \
 		PREFIX=rig/ \
 			"$TOP"/tests/rig/rig-run --timeout "$timeout" -- \
 			/bin/sh -c "$cmd" sh "$TOP" >"$out" 2>&1
 		rc=$?
-		[ $rc -eq 125 ] && [ $attempt -eq 1 ] || break
-		echo "note: the nested rig itself failed ($(grep '^rig-run:' "$out" | tail -n 1)); running it once more"
+		[ $rc -eq 125 ] && [ $attempt -lt 3 ] || break
+		echo "note: the nested rig itself failed ($(grep '^rig-run:' "$out" | tail -n 1)); running it again"
 	done
 	cat "$out"
 	if [ $rc -ne 0 ]; then
