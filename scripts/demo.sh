@@ -27,7 +27,7 @@ echo "== hvmkit-hypervisor --vcpus 2 -f build/tests/guests/smp.bin"
 export HVMKIT_RUNDIR
 work=$(mktemp -d "${TMPDIR:-/tmp}/hvmkit-demo.XXXXXX")
 HVMKIT_RUNDIR=$work/run
-trap 'build/hvmkit destroy uart-echo >/dev/null 2>&1; rm -rf "$work"' EXIT
+trap 'build/hvmkit destroy uart-echo >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 sock=$work/com1.sock
 echo "== hvmkit create examples/uart-echo.cfg serial='unix:$sock'"
 build/hvmkit create examples/uart-echo.cfg "serial=\"unix:$sock\""
