@@ -350,16 +350,10 @@ static int key_boot(struct loader *L, const struct xlcfg_setting *s)
 {
 	const char *v = get_string(L, s, s->value);
 	char buf[96];
-	size_t n;
 
 	if (!v)
 		return -1;
-	n = strlen(v);
-	for (size_t i = 0; i < n && n <= 3; i++) {
-		if (!strchr("acdn", v[i]) || strchr(v + i + 1, v[i]))
-			n = 0;
-	}
-	if (!n || n > 3) {
+	if (!boot_order_valid(v)) {
 		verr(L, s, s->value, "%s is not a boot order (up to three of "
 		     "a, c, d, n, each once, e.g. \"cd\")",
 		     show(s->value, buf, sizeof(buf)));

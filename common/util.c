@@ -109,3 +109,15 @@ uint64_t host_ram_bytes(void)
 		return 0;
 	return (uint64_t)si.totalram * si.mem_unit;
 }
+
+bool boot_order_valid(const char *order)
+{
+	size_t n = strlen(order);
+
+	if (!n || n > 3)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!strchr("acdn", order[i]) || strchr(order + i + 1, order[i]))
+			return false;
+	return true;
+}

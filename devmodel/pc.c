@@ -23,6 +23,7 @@
 
 #include "devices.h"
 #include "hvmkit/log.h"
+#include "hvmkit/util.h"
 #include "pc.h"
 
 /* CMOS layout (IBM PC/AT BIOS convention; SeaBIOS src/hw/rtc.h). */
@@ -44,8 +45,6 @@
 #define KVM_PRIVATE_BASE 0xfeffc000ull
 #define KVM_PRIVATE_LEN  0x4000ull
 
-#define MiB (1ull << 20)
-
 struct pc {
 	struct dm *dm;
 	struct pc_parts parts;
@@ -66,26 +65,14 @@ static void put_le16(struct rtc *r, unsigned int index, uint64_t v)
 }
 
 /* "cdn" -> CMOS boot device codes: 1 floppy, 2 hard disk, 3 CD, 4
- * network (SeaBIOS src/boot.c boot_init).  -1 on a bad letter. */
+ * network (SeaBIOS src/boot.c boot_init).  -1 if not a boot order. */
 static int boot_codes(const char *order, uint8_t codes[3])
 {
-	size_t n = strlen(order);
-
-	if (!n || n > 3)
+	if (!boot_order_valid(order))
 		return -1;
 	memset(codes, 0, 3);
-	for (size_t i = 0; i < n; i++) {
-		switch (order[i]) {
-		case 'a': codes[i] = 1; break;
-		case 'c': codes[i] = 2; break;
-		case 'd': codes[i] = 3; break;
-		case 'n': codes[i] = 4; break;
-		default: return -1;
-		}
-		for (size_t j = 0; j < i; j++)
-			if (codes[j] == codes[i])
-				return -1;
-	}
+	for (size_t i = 0; order[i]; i++)
+		codes[i] = (uint8_t)(strchr("acdn", order[i]) - "acdn" + 1);
 	return 0;
 }
 

@@ -219,14 +219,8 @@ static int parse_dm_option(int c, struct hv_options *opts)
 	case OPT_APPEND:
 		opts->append = optarg;
 		return 0;
-	case OPT_BOOT: {
-		size_t n = strlen(optarg);
-
-		for (size_t i = 0; i < n && n <= 3; i++)
-			if (!strchr("acdn", optarg[i]) ||
-			    strchr(optarg + i + 1, optarg[i]))
-				n = 0;
-		if (!n || n > 3) {
+	case OPT_BOOT:
+		if (!boot_order_valid(optarg)) {
 			log_error("--boot '%s': up to three of a (floppy), c "
 				  "(disk), d (CD), n (network), each once",
 				  optarg);
@@ -234,7 +228,6 @@ static int parse_dm_option(int c, struct hv_options *opts)
 		}
 		opts->boot = optarg;
 		return 0;
-	}
 	case OPT_ON_POWEROFF:
 		return parse_action("on-poweroff", optarg, false,
 				    &opts->vm.on_poweroff);

@@ -26,6 +26,10 @@ bool parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /* Formats a byte count for messages: "512 MiB", "1.5 GiB". */
 const char *format_size(uint64_t bytes, char *buf, size_t len);
 
+/* A PC boot order (xl.cfg's boot=, --boot): one to three of a (floppy),
+ * c (disk), d (CD), n (network), each at most once. */
+bool boot_order_valid(const char *order);
+
 /* Total RAM of the host in bytes, or 0 if unknown. */
 uint64_t host_ram_bytes(void);
 
