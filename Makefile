@@ -48,7 +48,7 @@ LDFLAGS := -pthread $(SAN_FLAGS) $(EXTRA_LDFLAGS)
 
 # ---------------------------------------------------------------- programs
 COMMON_SRCS := common/log.c common/util.c common/getopt-error.c \
-	       common/dm-msg.c
+	       common/dm-msg.c common/disk-spec.c
 HV_LIB_SRCS := hypervisor/iobus.c hypervisor/memory-layout.c \
 	       hypervisor/guest-memory.c hypervisor/firmware.c \
 	       hypervisor/cpuid.c hypervisor/msr.c hypervisor/vcpu.c \
@@ -62,7 +62,7 @@ DM_LIB_SRCS := $(filter-out devmodel/main.c,$(wildcard devmodel/*.c)) \
 	       $(wildcard hw/*/*.c)
 DM_SRCS := $(DM_LIB_SRCS) devmodel/main.c
 DM_CFLAGS := -Idevmodel $(SECCOMP_CFLAGS)
-DM_LIBS := $(SECCOMP_LIBS)
+DM_LIBS := $(SECCOMP_LIBS) $(AIO_LIBS)
 # Firmware pieces built with the tree and embedded in the device model
 # (devmodel/blobs.S): the DSDT, compiled from ASL by iasl, and the
 # direct-kernel-boot option ROM, flat 16-bit code.
@@ -91,6 +91,9 @@ PROGRAMS := $(HYPERVISOR) $(DEVMODEL) $(CLI)
 
 ifneq ($(CONFIG_SECCOMP),y)
 $(error libseccomp is required for the device-model sandbox: apt-get install libseccomp-dev, then rerun ./configure)
+endif
+ifneq ($(CONFIG_AIO),y)
+$(error libaio is required for the device model's block backend: apt-get install libaio-dev, then rerun ./configure)
 endif
 
 all: $(PROGRAMS) guests unit-tests $(if $(filter 1,$(SANITIZE)),,fuzz)
@@ -184,26 +187,43 @@ $(BUILD)/tests/unit/%.o: tests/unit/%.c
 		-c $< -o $@
 
 # ------------------------------------------------------------------- fuzz
-# libFuzzer target for fw_cfg and the platform's I/O ports, built with
-# clang (configure's FUZZ_CC) with ASan and UBSan, against the fake device
-# API.  make check runs it for a bounded time (tests/run-all.sh).
+# libFuzzer targets for fw_cfg and the platform's I/O ports and for the
+# IDE controller, built with clang (configure's FUZZ_CC) with ASan and
+# UBSan, against the fake device API.  make check runs them for a bounded
+# time (tests/run-all.sh).
 FUZZ_SRCS := tests/fuzz/fuzz-platform.c devmodel/pc.c devmodel/kernel-boot.c \
 	     devmodel/fw-cfg.c \
 	     devmodel/i440fx.c devmodel/piix3.c devmodel/piix4-pm.c \
 	     devmodel/rtc.c devmodel/i8042.c $(wildcard devmodel/acpi-*.c) \
 	     devmodel/smbios.c devmodel/opts.c tests/unit/fake-dm.c \
+	     $(wildcard hw/ide/*.c) devmodel/block.c \
 	     common/log.c common/util.c
 FUZZ_BIN := $(BUILD)/fuzz/fuzz-platform
+# The PIIX3 IDE (ATA, ATAPI, bus-master DMA) on the real block backend.
+FUZZ_IDE_SRCS := tests/fuzz/fuzz-ide.c $(wildcard hw/ide/*.c) \
+		 devmodel/block.c devmodel/opts.c tests/unit/fake-dm.c \
+		 common/log.c common/util.c
+FUZZ_IDE_BIN := $(BUILD)/fuzz/fuzz-ide
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
+	       -fno-sanitize-recover=undefined -D_FILE_OFFSET_BITS=64 \
+	       -Iinclude -Idevmodel -Itests/unit
 
 ifeq ($(CONFIG_FUZZER),y)
-fuzz: $(FUZZ_BIN)
-$(FUZZ_BIN): $(FUZZ_SRCS) $(DM_BLOB_OBJ) $(wildcard devmodel/*.h tests/unit/*.h)
+fuzz: $(FUZZ_BIN) $(FUZZ_IDE_BIN)
+$(FUZZ_IDE_BIN): $(FUZZ_IDE_SRCS) \
+		$(wildcard devmodel/*.h hw/ide/*.h tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(call quiet,FUZZCC,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -pthread $(FUZZ_IDE_SRCS) $(AIO_LIBS) \
+		-o $@
+$(FUZZ_BIN): $(FUZZ_SRCS) $(DM_BLOB_OBJ) \
+		$(wildcard devmodel/*.h hw/ide/*.h tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(call quiet,FUZZCC,$@)
 	$(Q)$(FUZZ_CC) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=undefined -D_FILE_OFFSET_BITS=64 \
-		-Iinclude -Idevmodel -Itests/unit $(FUZZ_SRCS) $(DM_BLOB_OBJ) \
-		-o $@
+		-Iinclude -Idevmodel -Itests/unit -pthread $(FUZZ_SRCS) \
+		$(DM_BLOB_OBJ) $(AIO_LIBS) -o $@
 else
 fuzz:
 	@echo "libFuzzer (clang) not configured: the fuzz target is not built"
@@ -225,6 +245,7 @@ bench: all
 	BUILD=$(BUILD) bench/pio-exit.sh
 	BUILD=$(BUILD) LINUX_KERNEL=$$(tests/rig/rig-run --print-kernel) \
 		bench/boot-time.py
+	BUILD=$(BUILD) bench/ide.py
 
 # ----------------------------------------------------------------- install
 MAN1 := $(wildcard docs/man/*.1)

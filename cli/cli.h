@@ -81,6 +81,10 @@ const char *ctl_get(const struct ctl_reply *r, const char *key, char *buf,
  */
 int domain_call(const struct domain_ref *ref, const char *cmd,
 		struct ctl_reply *r);
+/* The same, naming the command name in messages instead of cmd (which
+ * may carry long arguments). */
+int domain_call_as(const struct domain_ref *ref, const char *cmd,
+		   const char *name, struct ctl_reply *r);
 
 /* ------------------------------------------------------ process.c */
 
@@ -106,6 +110,8 @@ int cmd_unpause(int argc, char **argv);
 int cmd_shutdown(int argc, char **argv);
 int cmd_reboot(int argc, char **argv);
 int cmd_destroy(int argc, char **argv);
+int cmd_cd_insert(int argc, char **argv);
+int cmd_cd_eject(int argc, char **argv);
 
 /* Attaches the terminal to a domain's console until Ctrl-] or until the
  * console goes away; returns an exit status. */

@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * hvmkit pause, unpause, shutdown, reboot and destroy: one control-socket
- * command each; shutdown -w and destroy also wait for the domain's
- * processes to end, through pidfds of the pids that "info" reports.
+ * hvmkit pause, unpause, shutdown, reboot, destroy, cd-insert and
+ * cd-eject: one control-socket command each; shutdown -w and destroy also
+ * wait for the domain's processes to end, through pidfds of the pids that
+ * "info" reports.
  */
 #define _GNU_SOURCE
 #include "cli.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -200,4 +203,102 @@ out:
 		close(hv_fd);
 	domain_ref_free(&ref);
 	return rc;
+}
+
+/* ------------------------------------------------- cd-insert, cd-eject */
+
+/* A vdev as the control protocol carries it: 1-15 of [a-z0-9]. */
+static bool vdev_word(const char *v)
+{
+	size_t n = strlen(v);
+
+	return n && n < 16 && strspn(v, "abcdefghijklmnopqrstuvwxyz"
+				     "0123456789") == n;
+}
+
+/*
+ * hvmkit cd-insert DOM VDEV FILE / cd-eject DOM VDEV (xl's names): the
+ * hypervisor opens FILE itself (read-only) and hands it to the device
+ * model, so FILE is made absolute here: the hypervisor runs in "/".
+ */
+static int media_command(const char *cmd, int argc, char **argv)
+{
+	bool insert = !strcmp(cmd, "cd-insert");
+	int want = insert ? 3 : 2;
+	struct domain_ref ref;
+	struct ctl_reply r;
+	char *line = NULL, *abs = NULL, *cwd = NULL;
+	int rc;
+
+	optind = 0;
+	opterr = 0;
+	if (getopt(argc, argv, ":") != -1)
+		return usage_error(cmd, "unknown option '%s'",
+				   argv[optind - 1]);
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		return usage_error(cmd, "no domain given");
+	if (argc < 2)
+		return usage_error(cmd, "no virtual device given (e.g. hdc)");
+	if (insert && argc < 3)
+		return usage_error(cmd, "no image file given");
+	if (argc > want)
+		return usage_error(cmd, "unexpected argument '%s'",
+				   argv[want]);
+	if (!vdev_word(argv[1]))
+		return usage_error(cmd, "'%s' is not a virtual device name "
+				   "(e.g. hdc)", argv[1]);
+	if (insert && (!argv[2][0] || strpbrk(argv[2], "\r\n")))
+		return usage_error(cmd, "'%s' is not a file name", argv[2]);
+	if (insert && argv[2][0] != '/') {
+		cwd = getcwd(NULL, 0);
+		if (!cwd) {
+			log_error("%s: cannot make %s absolute: %s", cmd,
+				  argv[2], strerror(errno));
+			return EXIT_ERROR;
+		}
+		if (asprintf(&abs, "%s/%s", cwd, argv[2]) < 0)
+			abs = NULL;
+		free(cwd);
+	} else if (insert) {
+		abs = strdup(argv[2]);
+	}
+	if (insert && !abs) {
+		log_error("out of memory");
+		return EXIT_ERROR;
+	}
+	if (insert && strlen(abs) > PATH_MAX) {
+		log_error("%s: %s: file name too long", cmd, abs);
+		free(abs);
+		return EXIT_ERROR;
+	}
+	if (domain_ref_init(&ref, argv[0], false) < 0) {
+		free(abs);
+		return EXIT_ERROR;
+	}
+	if (insert)
+		rc = asprintf(&line, "cd-insert %s %s", argv[1], abs);
+	else
+		rc = asprintf(&line, "cd-eject %s", argv[1]);
+	free(abs);
+	if (rc < 0) {
+		log_error("out of memory");
+		domain_ref_free(&ref);
+		return EXIT_ERROR;
+	}
+	rc = domain_call_as(&ref, line, cmd, &r) < 0 ? EXIT_ERROR : EXIT_OK;
+	free(line);
+	domain_ref_free(&ref);
+	return rc;
+}
+
+int cmd_cd_insert(int argc, char **argv)
+{
+	return media_command("cd-insert", argc, argv);
+}
+
+int cmd_cd_eject(int argc, char **argv)
+{
+	return media_command("cd-eject", argc, argv);
 }

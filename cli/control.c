@@ -106,13 +106,19 @@ const char *ctl_get(const struct ctl_reply *r, const char *key, char *buf,
 int domain_call(const struct domain_ref *ref, const char *cmd,
 		struct ctl_reply *r)
 {
+	return domain_call_as(ref, cmd, cmd, r);
+}
+
+int domain_call_as(const struct domain_ref *ref, const char *cmd,
+		   const char *name, struct ctl_reply *r)
+{
 	int rc = ctl_call(ref->sock, cmd, r);
 
 	switch (rc) {
 	case 0:
 		if (r->ok)
 			return 0;
-		log_error("domain '%s': %s: %s", ref->name, cmd,
+		log_error("domain '%s': %s: %s", ref->name, name,
 			  r->text[0] ? r->text : "failed");
 		return -1;
 	case -ENOENT:
@@ -128,15 +134,16 @@ int domain_call(const struct domain_ref *ref, const char *cmd,
 		return -1;
 	case -ETIMEDOUT:
 		log_error("domain '%s': no answer to '%s' within %d s",
-			  ref->name, cmd, CTL_TIMEOUT_S);
+			  ref->name, name, CTL_TIMEOUT_S);
 		return -1;
 	case -ECONNRESET:
 		log_error("domain '%s': the hypervisor closed the control "
-			  "connection without answering '%s'", ref->name, cmd);
+			  "connection without answering '%s'", ref->name,
+			  name);
 		return -1;
 	case -EPROTO:
 		log_error("domain '%s': malformed answer to '%s'", ref->name,
-			  cmd);
+			  name);
 		return -1;
 	default:
 		log_error("domain '%s': control socket %s: %s", ref->name,

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hvmkit/disk-spec.h"
 #include "hvmkit/util.h"
 #include "xalloc.h"
 
@@ -364,6 +365,89 @@ static int key_boot(struct loader *L, const struct xlcfg_setting *s)
 	return 0;
 }
 
+static void free_disks(struct domain_config *dc)
+{
+	for (size_t i = 0; i < dc->nr_disks; i++)
+		free(dc->disks[i]);
+	free(dc->disks);
+	dc->disks = NULL;
+	dc->nr_disks = 0;
+}
+
+/* One disk spec as the hypervisor gets it: checked, the target made
+ * absolute (the hypervisor runs in "/") and existing; NULL after an
+ * error.  vdevs holds the vdevs of the disks before it. */
+static char *disk_arg(struct loader *L, const struct xlcfg_setting *s,
+		      const struct xlcfg_value *v, char (*vdevs)[16],
+		      size_t n)
+{
+	const char *spec = get_string(L, s, v);
+	char err[256], buf[200], pbuf[96], *abs, *arg = NULL;
+	struct disk_spec ds;
+	struct stat st;
+
+	if (!spec)
+		return NULL;
+	if (disk_spec_parse(spec, &ds, err, sizeof(err)) < 0) {
+		verr(L, s, v, "%s: %s", show(v, buf, sizeof(buf)), err);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(vdevs[i], ds.vdev)) {
+			verr(L, s, v, "%s: %s is attached twice",
+			     show(v, buf, sizeof(buf)), ds.vdev);
+			goto out;
+		}
+	}
+	snprintf(vdevs[n], sizeof(vdevs[n]), "%s", ds.vdev);
+	abs = *ds.target ? absolute_path(ds.target) : xstrdup("");
+	if (!abs) {
+		verr(L, s, v, "cannot make %s absolute: %s",
+		     diag_plain(ds.target, pbuf, sizeof(pbuf)),
+		     strerror(errno));
+		goto out;
+	}
+	if (*abs && stat(abs, &st) < 0) {
+		verr(L, s, v, "%s: %s", diag_plain(abs, pbuf, sizeof(pbuf)),
+		     strerror(errno));
+		free(abs);
+		goto out;
+	}
+	arg = xasprintf("vdev=%s,access=%s%s%s,target=%s", ds.vdev,
+			ds.read_only ? "ro" : "rw",
+			ds.cdrom ? ",devtype=cdrom" : "",
+			ds.writethrough ? ",cache=writethrough" : "", abs);
+	free(abs);
+out:
+	disk_spec_free(&ds);
+	return arg;
+}
+
+/* disk = [ 'SPEC', ... ]: Xen's disk specs (xl-disk-configuration(5),
+ * include/hvmkit/disk-spec.h); a single string is one disk. */
+static int key_disk(struct loader *L, const struct xlcfg_setting *s)
+{
+	const struct xlcfg_value *v = s->value;
+	size_t n = v->kind == XLCFG_LIST ? v->n_items : 1;
+	char (*vdevs)[16] = xzalloc((n ? n : 1) * sizeof(*vdevs));
+	int ret = 0;
+
+	free_disks(L->dc);
+	L->dc->disks = xzalloc((n ? n : 1) * sizeof(*L->dc->disks));
+	for (size_t i = 0; i < n; i++) {
+		char *arg = disk_arg(L, s, v->kind == XLCFG_LIST ?
+				     v->items[i] : v, vdevs, i);
+
+		if (!arg) {
+			ret = -1;
+			break;
+		}
+		L->dc->disks[L->dc->nr_disks++] = arg;
+	}
+	free(vdevs);
+	return ret;
+}
+
 /* on_poweroff, on_reboot, on_crash: xl's actions, of which hvmkit does
  * destroy and restart (and preserve after a crash). */
 static int get_action(struct loader *L, const struct xlcfg_setting *s,
@@ -449,6 +533,7 @@ static const struct {
 	{ "root", key_boot_string },
 	{ "extra", key_boot_string },
 	{ "boot", key_boot },
+	{ "disk", key_disk },
 	{ "on_poweroff", key_on_poweroff },
 	{ "on_reboot", key_on_reboot },
 	{ "on_crash", key_on_crash },
@@ -470,7 +555,7 @@ static const char *const unsupported_keys[] = {
 	"device_model_args_hvm", "device_model_override",
 	"device_model_stubdomain_override",
 	"device_model_stubdomain_seclabel", "device_model_user",
-	"device_model_version", "device_tree", "disk", "dm_restrict",
+	"device_model_version", "device_tree", "dm_restrict",
 	"driver_domain", "dtdev", "e820_host", "extratime",
 	"firmware_override", "gfx_passthru", "hap", "hdtype", "hpet",
 	"hvm_pirq", "init_seclabel", "iomem", "ioports", "irqs",
@@ -749,6 +834,7 @@ void domain_config_free(struct domain_config *dc)
 	free(dc->ramdisk);
 	free(dc->cmdline);
 	free(dc->boot);
+	free_disks(dc);
 	memset(dc, 0, sizeof(*dc));
 }
 
@@ -816,6 +902,10 @@ char **domain_config_argv(const struct domain_config *dc,
 	if (dc->boot) {
 		add_arg(&b, "--boot");
 		add_arg(&b, "%s", dc->boot);
+	}
+	for (size_t i = 0; i < dc->nr_disks; i++) {
+		add_arg(&b, "--disk");
+		add_arg(&b, "%s", dc->disks[i]);
 	}
 	if (lp->paused)
 		add_arg(&b, "--paused");

@@ -33,6 +33,9 @@ struct domain_config {
 	char *ramdisk;          /* NULL */
 	char *cmdline;          /* its command line (cmdline, or root+extra) */
 	char *boot;             /* boot order ("cd"), NULL: the default */
+	char **disks;           /* --disk specs: "vdev=hda,access=rw,...,
+				 * target=ABS" (checked, targets absolute) */
+	size_t nr_disks;
 	const char *on_poweroff;
 	const char *on_reboot;
 	const char *on_crash;

@@ -10,6 +10,14 @@
 #include <string.h>
 #include <sys/socket.h>
 
+/* Every message fits one packet of DM_MSG_MAX bytes (the receivers'
+ * buffers), and the header's len field. */
+_Static_assert(sizeof(struct dm_msg_setup) <= DM_MSG_MAX, "SETUP too big");
+_Static_assert(sizeof(struct dm_msg_text) <= DM_MSG_MAX, "text too big");
+_Static_assert(sizeof(struct dm_msg_media) <= DM_MSG_MAX, "MEDIA too big");
+_Static_assert(sizeof(struct dm_msg_media_ack) <= DM_MSG_MAX,
+	       "MEDIA_ACK too big");
+
 void dm_msg_init(void *msg, size_t len, unsigned int type, uint32_t seq)
 {
 	struct dm_msg_hdr *h = msg;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "devices.h"
+#include "hvmkit/disk-spec.h"
 #include "hvmkit/getopt-error.h"
 #include "hvmkit/log.h"
 #include "hvmkit/util.h"
@@ -24,6 +25,13 @@ void dm_usage(FILE *out)
 "      --device NAME[,KEY=VALUE...]\n"
 "                             add a device (repeatable); ',,' in a value is\n"
 "                             a literal comma\n"
+"      --drive SPEC           attach a disk or CD drive (repeatable): an\n"
+"                             xl.cfg disk spec, e.g. 'vdev=hda,target=PATH'\n"
+"                             or 'vdev=hdc,devtype=cdrom,target=PATH' (an\n"
+"                             empty target: no medium); raw images; the\n"
+"                             IDE controller of --machine pc serves\n"
+"                             hda-hdd; cache=writeback (default) or\n"
+"                             writethrough\n"
 "      --machine pc[,KEY=VALUE...] | none\n"
 "                             the platform (default none): pc is the\n"
 "                             i440FX/PIIX PC, see the device pc below\n"
@@ -43,7 +51,9 @@ void dm_usage(FILE *out)
 "fatal error (reported to the hypervisor); 2 usage error.\n");
 }
 
-enum { OPT_CONTROL_FD = 256, OPT_DEVICE, OPT_SERIAL, OPT_MACHINE };
+enum {
+	OPT_CONTROL_FD = 256, OPT_DEVICE, OPT_SERIAL, OPT_MACHINE, OPT_DRIVE,
+};
 
 static const char short_opts[] = ":vqhV";
 
@@ -52,6 +62,7 @@ static const struct option long_opts[] = {
 	{ "device", required_argument, NULL, OPT_DEVICE },
 	{ "serial", required_argument, NULL, OPT_SERIAL },
 	{ "machine", required_argument, NULL, OPT_MACHINE },
+	{ "drive", required_argument, NULL, OPT_DRIVE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -113,6 +124,41 @@ static int set_machine(struct dm_args *a, const char *spec)
 	return 0;
 }
 
+/* --drive SPEC: checked here (a usage error), opened by drives.c. */
+static int add_drive(struct dm_args *a, char *spec)
+{
+	struct disk_spec d;
+	char err[256], **n;
+	bool twice = false;
+
+	if (disk_spec_parse(spec, &d, err, sizeof(err)) < 0) {
+		log_error("--drive '%s': %s", spec, err);
+		return -1;
+	}
+	for (unsigned int i = 0; i < a->nr_drives && !twice; i++) {
+		struct disk_spec o;
+
+		if (disk_spec_parse(a->drives[i], &o, err, sizeof(err)) == 0) {
+			twice = !strcmp(o.vdev, d.vdev);
+			disk_spec_free(&o);
+		}
+	}
+	if (twice) {
+		log_error("--drive '%s': %s is attached twice", spec, d.vdev);
+		disk_spec_free(&d);
+		return -1;
+	}
+	disk_spec_free(&d);
+	n = realloc(a->drives, (a->nr_drives + 1) * sizeof(*n));
+	if (!n) {
+		log_error("out of memory");
+		return -1;
+	}
+	a->drives = n;
+	a->drives[a->nr_drives++] = spec;
+	return 0;
+}
+
 void dm_args_free(struct dm_args *a)
 {
 	for (unsigned int i = 0; i < a->nr_devices; i++)
@@ -120,6 +166,9 @@ void dm_args_free(struct dm_args *a)
 	free(a->devices);
 	a->devices = NULL;
 	a->nr_devices = 0;
+	free(a->drives);
+	a->drives = NULL;
+	a->nr_drives = 0;
 }
 
 static int parse_one(struct dm_args *a, int c, char **argv)
@@ -139,6 +188,8 @@ static int parse_one(struct dm_args *a, int c, char **argv)
 		return add_device(a, dm_opts_parse(optarg));
 	case OPT_MACHINE:
 		return set_machine(a, optarg);
+	case OPT_DRIVE:
+		return add_drive(a, optarg);
 	case OPT_SERIAL:
 		if (!*optarg) {
 			log_error("--serial '': empty (none, stdio, pty, "

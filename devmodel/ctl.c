@@ -42,6 +42,7 @@ static const char *msg_name(unsigned int type)
 		[DM_MSG_RESUME] = "RESUME",
 		[DM_MSG_POWER_BUTTON] = "POWER_BUTTON",
 		[DM_MSG_QUIT] = "QUIT",
+		[DM_MSG_MEDIA] = "MEDIA",
 		[DM_MSG_IRQ_REQ] = "IRQ_REQ",
 		[DM_MSG_IOEVENTFD_REQ] = "IOEVENTFD_REQ",
 		[DM_MSG_CLAIM_RANGE] = "CLAIM_RANGE",
@@ -56,6 +57,7 @@ static const char *msg_name(unsigned int type)
 		[DM_MSG_GUEST_RESET] = "GUEST_RESET",
 		[DM_MSG_ERROR] = "ERROR",
 		[DM_MSG_GUEST_SLEEP] = "GUEST_SLEEP",
+		[DM_MSG_MEDIA_ACK] = "MEDIA_ACK",
 	};
 
 	if (type < ARRAY_SIZE(names) && names[type])
@@ -203,6 +205,32 @@ static bool check_setup(const struct dm_msg_setup *s, char *why, size_t wl)
 	return true;
 }
 
+/* A text field: NUL-terminated within its array and printable. */
+static bool text_ok(const char *t, size_t size)
+{
+	size_t n = strnlen(t, size);
+
+	if (n == size)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)t[i] < 0x20 || t[i] == 0x7f)
+			return false;
+	return true;
+}
+
+static bool check_media(const struct dm_msg_media *m, unsigned int *want_fds,
+			char *why, size_t wl)
+{
+	if (m->insert > 1)
+		return why_fail(why, wl, "MEDIA with insert %u", m->insert);
+	if (!text_ok(m->vdev, sizeof(m->vdev)) || !m->vdev[0] ||
+	    !text_ok(m->path, sizeof(m->path)))
+		return why_fail(why, wl, "MEDIA with an unterminated or "
+				"unprintable vdev or path");
+	*want_fds = m->insert;
+	return true;
+}
+
 bool ctl_check(const void *buf, size_t len, unsigned int nr_fds,
 	       uint32_t expect_seq, char *why, size_t wl)
 {
@@ -232,6 +260,9 @@ bool ctl_check(const void *buf, size_t len, unsigned int nr_fds,
 		break;
 	case DM_MSG_NACK:
 		want_len = sizeof(struct dm_msg_status);
+		break;
+	case DM_MSG_MEDIA:
+		want_len = sizeof(struct dm_msg_media);
 		break;
 	case DM_MSG_RESET:
 	case DM_MSG_PAUSE:
@@ -267,6 +298,12 @@ bool ctl_check(const void *buf, size_t len, unsigned int nr_fds,
 
 		memcpy(&s, buf, sizeof(s));
 		if (!check_setup(&s, why, wl))
+			return false;
+	} else if (h.type == DM_MSG_MEDIA) {
+		struct dm_msg_media m;
+
+		memcpy(&m, buf, sizeof(m));
+		if (!check_media(&m, &want_fds, why, wl))
 			return false;
 	}
 	if (nr_fds != want_fds)

@@ -195,6 +195,37 @@ typedef void dm_intx_route_fn(void *opaque, unsigned int devfn,
 void dm_pci_set_intx_router(struct dm *dm, dm_intx_route_fn *fn,
 			    void *opaque);
 
+/* ------------------------------------------------------------- drives */
+
+/*
+ * The drives the command line attached (--drive, one xl.cfg disk spec
+ * each; see include/hvmkit/disk-spec.h).  The device model opens their
+ * images before devices are created; the controller that serves a vdev
+ * (the PIIX3 IDE for hda-hdd) looks its drives up and claims them, and a
+ * drive nobody claims is an error.  A CD drive may have no medium.
+ */
+struct blk;
+
+struct dm_drive {
+	char vdev[16];            /* "hda" */
+	bool cdrom;
+	bool read_only;           /* access=ro (always for a CD) */
+	const char *target;       /* image path, for messages; "" if none */
+	struct blk *blk;          /* the medium, or NULL (empty CD drive) */
+	bool claimed;
+	/* Set by the claiming device: the host changes the medium (hvmkit
+	 * cd-insert / cd-eject).  blk is the new medium (NULL: eject); the
+	 * handler returns 0 and takes blk over, or -1 with a reason in why
+	 * (the old medium stays).  Without a handler, media changes are
+	 * refused. */
+	int (*change_media)(void *opaque, struct blk *blk, char *why,
+			    size_t why_len);
+	void *change_opaque;
+};
+
+/* The drive attached as vdev, or NULL. */
+struct dm_drive *dm_drive_find(struct dm *dm, const char *vdev);
+
 /* ----------------------------------------------------------- machine */
 
 /* What the hypervisor built: vCPUs and where RAM is. */

@@ -2,8 +2,8 @@
 /*
  * The device-model context: the big lock, the platform events devices
  * raise (reset, power-off, power button, console), the hypervisor's
- * lifecycle requests (RESET, PAUSE, RESUME, POWER_BUTTON, QUIT) and the
- * orderly ways out (dm_exit, dm_fatal).
+ * lifecycle requests (RESET, PAUSE, RESUME, POWER_BUTTON, MEDIA, QUIT)
+ * and the orderly ways out (dm_exit, dm_fatal).
  */
 #define _GNU_SOURCE
 #include "dm.h"
@@ -56,7 +56,9 @@ void dm_exit(struct dm *dm, int status)
 {
 	/* The lock stays held: no ioreq thread enters a device that is
 	 * being destroyed, and exit() ends them. */
+	drives_drain(dm);        /* completions reach live devices */
 	devices_destroy(dm);
+	drives_close(dm);
 	exit(status);
 }
 
@@ -169,6 +171,9 @@ void dm_handle_msg(struct dm *dm, struct ctl_msg *m)
 		} else {
 			ack(dm, m, -ENOTSUP);
 		}
+		break;
+	case DM_MSG_MEDIA:
+		drives_media(dm, m);
 		break;
 	case DM_MSG_QUIT:
 		loop_exit(dm, 0);

@@ -46,6 +46,7 @@ struct ctl_msg {
 		struct dm_msg_setup setup;
 		struct dm_msg_fds fds_msg;
 		struct dm_msg_status status;
+		struct dm_msg_media media;
 		uint8_t raw[DM_MSG_MAX];
 	};
 	int fds[DM_MAX_FDS];
@@ -238,12 +239,34 @@ struct dm_args {
 	bool machine_set;
 	struct dm_opts **devices;
 	unsigned int nr_devices;
+	char **drives;            /* --drive specs (argv strings), checked */
+	unsigned int nr_drives;
 };
 
 void dm_usage(FILE *out);
 /* 0, or -1 after one error line. */
 int dm_args_parse(int argc, char **argv, struct dm_args *a);
 void dm_args_free(struct dm_args *a);
+
+/* --------------------------------------------------------- drives.c */
+
+struct dm_drive_slot;
+
+/* Opens the drives of the --drive specs (before devices_create and the
+ * sandbox).  0, or -1 after one error line; what was opened is closed by
+ * drives_close(). */
+int drives_open(struct dm *dm, char *const *specs, unsigned int nr);
+/* After devices_create: -1 after one error line if a drive is not
+ * claimed by any device. */
+int drives_check_claimed(struct dm *dm);
+/* DM_MSG_MEDIA (main thread, lock held): changes the medium and answers
+ * MEDIA_ACK.  Takes the message's descriptor. */
+void drives_media(struct dm *dm, struct ctl_msg *m);
+/* Waits for every drive's requests in flight, running their callbacks
+ * (at exit, before devices_destroy). */
+void drives_drain(struct dm *dm);
+/* Closes every medium (at exit, after devices_destroy). */
+void drives_close(struct dm *dm);
 
 /* -------------------------------------------------------- sandbox.c */
 
@@ -270,6 +293,8 @@ struct dm {
 	struct dm_irq *irqs;
 	struct ioreq_server *ioreq;
 	struct dm_device *devices;
+	struct dm_drive_slot *drives;
+	unsigned int nr_drives;
 	void (*power_button)(void *opaque);
 	void *power_button_opaque;
 	bool ready;               /* READY sent */

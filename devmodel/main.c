@@ -2,9 +2,9 @@
 /*
  * hvmkit-devmodel: the device-model process of one domain.  Parses the
  * command line, takes SETUP from the hypervisor (guest RAM and the ioreq
- * area), creates the devices, starts the ioreq threads, sandboxes itself,
- * says READY and runs the event loop until QUIT or until the hypervisor
- * goes away.
+ * area), opens the drives' images, creates the devices (which claim the
+ * drives), starts the ioreq threads, sandboxes itself, says READY and
+ * runs the event loop until QUIT or until the hypervisor goes away.
  *
  * Errors: a bad command line is one line on stderr and status 2 (there may
  * be no hypervisor).  Once the control channel is known, a setup error is
@@ -127,7 +127,9 @@ static int setup(struct dm *dm, const struct dm_args *args)
 	struct dm_msg_hdr ready;
 
 	if (receive_setup(dm) < 0 ||
+	    drives_open(dm, args->drives, args->nr_drives) < 0 ||
 	    devices_create(dm, args->devices, args->nr_devices) < 0 ||
+	    drives_check_claimed(dm) < 0 ||
 	    dm_fd_watch(dm, dm->ctl.fd, DM_FD_READ, ctl_ready, dm) < 0 ||
 	    ioreq_server_start(dm) < 0 ||
 	    sandbox_apply() < 0)

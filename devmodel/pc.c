@@ -17,6 +17,8 @@
  * - Boot order: CMOS 0x3d/0x38 from boot=, and the "bootorder" file
  *   putting the direct-kernel-boot option ROM first when kernel= is given.
  * - ACPI and SMBIOS tables through fw_cfg (acpi-build.c, smbios.c).
+ * - Disks and CD drives (hda-hdd) on the PIIX3 IDE at 00:01.1 (hw/ide/),
+ *   which SeaBIOS and OVMF find on the PCI bus.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -141,6 +143,8 @@ void pc_parts_destroy(struct pc_parts *p)
 		rtc_destroy(p->rtc);
 	if (p->pm)
 		piix4_pm_destroy(p->pm);
+	if (p->ide)
+		piix_ide_destroy(p->ide);
 	if (p->piix3)
 		piix3_destroy(p->piix3);
 	if (p->i440fx)
@@ -154,7 +158,8 @@ int pc_parts_create(struct dm *dm, struct pc_parts *p,
 	memset(p, 0, sizeof(*p));
 	p->i440fx = i440fx_create(dm);
 	p->piix3 = p->i440fx ? piix3_create(dm) : NULL;
-	p->pm = p->piix3 ? piix4_pm_create(dm) : NULL;
+	p->ide = p->piix3 ? piix_ide_create(dm, PIIX_IDE_DEVFN) : NULL;
+	p->pm = p->ide ? piix4_pm_create(dm) : NULL;
 	p->rtc = p->pm ? rtc_create(dm) : NULL;
 	p->i8042 = p->rtc ? i8042_create(dm) : NULL;
 	p->fw_cfg = p->i8042 ? fw_cfg_create(dm) : NULL;
@@ -226,11 +231,13 @@ fail:
 	return NULL;
 }
 
-/* The chipset functions are reset by the PCI core (their pci_ops). */
+/* The chipset functions are reset by the PCI core (their pci_ops); the
+ * IDE's drives and channels here. */
 static void pc_reset(void *opaque)
 {
 	struct pc *pc = opaque;
 
+	piix_ide_reset(pc->parts.ide);
 	rtc_reset(pc->parts.rtc);
 	i8042_reset(pc->parts.i8042);
 	fw_cfg_reset(pc->parts.fw_cfg);
@@ -238,8 +245,9 @@ static void pc_reset(void *opaque)
 
 const struct device_ops pc_device_ops = {
 	.name = "pc",
-	.help = "the PC platform (--machine pc): kernel=PATH, initrd=PATH, "
-		"cmdline=TEXT, boot=ORDER (of a c d n; default cd)",
+	.help = "the PC platform (--machine pc; IDE at 00:01.1 for the "
+		"drives hda-hdd): kernel=PATH, initrd=PATH, cmdline=TEXT, "
+		"boot=ORDER (of a c d n; default cd)",
 	.create = pc_create,
 	.reset = pc_reset,
 	.destroy = pc_destroy,

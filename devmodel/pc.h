@@ -198,12 +198,29 @@ void acpi_tables_destroy(struct acpi_tables *t);
  * types 0, 1, 3, 4 per CPU, 16, 17, 19, 32, 127).  0, or -1. */
 int smbios_tables_add(struct fw_cfg *c, const struct acpi_config *cfg);
 
+/* ------------------------------------------------- hw/ide/piix-ide.c */
+
+/* The PIIX3 IDE function 8086:7010 with ATA disks and ATAPI CD drives:
+ * legacy channels at 1F0h/3F6h (IRQ 14) and 170h/376h (IRQ 15), bus
+ * master DMA in BAR4.  It looks up and claims the drives hda, hdb
+ * (primary master/slave), hdc, hdd (secondary) with dm_drive_find() and
+ * takes media changes of its CD drives.  NULL after one error line. */
+#define PIIX_IDE_DEVFN         0x09 /* 00:01.1 */
+struct piix_ide;
+
+struct piix_ide *piix_ide_create(struct dm *dm, unsigned int devfn);
+/* Power-on state: channels, devices (settings, tray, lock), bus master
+ * registers; a block request in flight is waited for and dropped. */
+void piix_ide_reset(struct piix_ide *ide);
+void piix_ide_destroy(struct piix_ide *ide);
+
 /* -------------------------------------------------------------- pc.c */
 
 /* The platform's parts, as pc.c creates them (the fuzz target too). */
 struct pc_parts {
 	struct i440fx *i440fx;
 	struct piix3 *piix3;
+	struct piix_ide *ide;
 	struct piix4_pm *pm;
 	struct rtc *rtc;
 	struct i8042 *i8042;

@@ -11,7 +11,8 @@
  * The list is what the device model and glibc do after setup; README.md
  * says why each call is there.  Notably absent: open/openat, socket,
  * connect, bind, clone/fork, execve, ptrace, kill, and every ioctl but the
- * terminal ones (there is no /dev/kvm or any other device to talk to).
+ * terminal ones and two block-device size queries (there is no /dev/kvm
+ * or any other device to talk to).
  *
  * Sanitizer builds (make SANITIZE=1) are test builds and need more:
  * LeakSanitizer stops the world at exit with a ptrace-ing helper task, and
@@ -30,11 +31,13 @@
 #include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fs.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <termios.h>
 
+#include "block.h"
 #include "hvmkit/log.h"
 #include "hvmkit/util.h"
 
@@ -73,6 +76,11 @@ static const int allowed[] = {
 	SCMP_SYS(rt_sigprocmask), SCMP_SYS(restart_syscall),
 	SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(getppid),
 	SCMP_SYS(getrandom),
+	/* The block backend (block.c): Linux AIO, and for a CD medium
+	 * opened after setup (cd-insert) its context (io_setup: below)
+	 * and eventfd. */
+	SCMP_SYS(io_submit), SCMP_SYS(io_getevents),
+	SCMP_SYS(io_destroy), SCMP_SYS(eventfd2),
 };
 
 /* Terminal control for the stdio and pty backends (raw mode, restoring
@@ -81,9 +89,15 @@ static const unsigned long tty_ioctls[] = {
 	TCGETS, TCSETS, TCSETSW, TCSETSF, TIOCGWINSZ, FIONREAD,
 };
 
-/* fcntl commands: flags and non-blocking mode only. */
+/* Block devices given as images: size and logical block size. */
+static const unsigned long blk_ioctls[] = {
+	BLKGETSIZE64, BLKSSZGET,
+};
+
+/* fcntl commands: flags and non-blocking mode, and the block backend's
+ * OFD image locks. */
 static const int fcntl_cmds[] = {
-	F_GETFD, F_SETFD, F_GETFL, F_SETFL,
+	F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_OFD_SETLK, F_OFD_GETLK,
 };
 
 #ifdef DM_SANITIZER
@@ -141,10 +155,20 @@ static int build_filter(scmp_filter_ctx ctx)
 	struct scmp_arg_cmp empty_path = SCMP_A3(SCMP_CMP_MASKED_EQ,
 						 AT_EMPTY_PATH,
 						 AT_EMPTY_PATH);
+	struct scmp_arg_cmp statx_empty_path = SCMP_A2(SCMP_CMP_MASKED_EQ,
+						       AT_EMPTY_PATH,
+						       AT_EMPTY_PATH);
+	/* io_setup(nr_events, ...): a CD's AIO context, never bigger than
+	 * the backend's (each event pins kernel memory, and fs.aio-max-nr
+	 * is shared by the whole host). */
+	struct scmp_arg_cmp aio_events = SCMP_A0(SCMP_CMP_LE,
+						 BLK_QUEUE_DEPTH);
 	int err = 0;
 
 	for (size_t i = 0; i < ARRAY_SIZE(allowed) && !err; i++)
 		err = add_rule(ctx, allowed[i], 0, NULL);
+	if (!err)
+		err = add_rule(ctx, SCMP_SYS(io_setup), 1, &aio_events);
 	/* Memory never becomes executable: no mmap/mprotect with
 	 * PROT_EXEC. */
 	if (!err)
@@ -156,6 +180,11 @@ static int build_filter(scmp_filter_ctx ctx)
 
 		err = add_rule(ctx, SCMP_SYS(ioctl), 1, &a);
 	}
+	for (size_t i = 0; i < ARRAY_SIZE(blk_ioctls) && !err; i++) {
+		struct scmp_arg_cmp a = SCMP_A1(SCMP_CMP_EQ, blk_ioctls[i]);
+
+		err = add_rule(ctx, SCMP_SYS(ioctl), 1, &a);
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(fcntl_cmds) && !err; i++) {
 		struct scmp_arg_cmp a = SCMP_A1(SCMP_CMP_EQ,
 						(unsigned int)fcntl_cmds[i]);
@@ -164,6 +193,10 @@ static int build_filter(scmp_filter_ctx ctx)
 	}
 	if (!err)
 		err = add_rule(ctx, SCMP_SYS(newfstatat), 1, &empty_path);
+	/* statx(fd, "", AT_EMPTY_PATH, ...): the block backend's O_DIRECT
+	 * alignment (STATX_DIOALIGN). */
+	if (!err)
+		err = add_rule(ctx, SCMP_SYS(statx), 1, &statx_empty_path);
 	/* The unix-socket console backend removes its socket at exit.  A
 	 * sandboxed process must not delete files, but dying there would
 	 * skip the destroy hooks after it (terminal restoration), so this

@@ -136,6 +136,8 @@ static size_t dm_msg_size(unsigned int type)
 		return sizeof(struct dm_msg_text);
 	case DM_MSG_ACK:
 		return sizeof(struct dm_msg_status);
+	case DM_MSG_MEDIA_ACK:
+		return sizeof(struct dm_msg_media_ack);
 	case DM_MSG_READY:
 	case DM_MSG_GUEST_POWEROFF:
 	case DM_MSG_GUEST_RESET:
@@ -148,16 +150,21 @@ static size_t dm_msg_size(unsigned int type)
 }
 
 /* A text field must be NUL-terminated and printable. */
-static bool dm_text_ok(const struct dm_msg_text *m)
+static bool text_ok(const char *text, size_t size)
 {
-	size_t n = strnlen(m->text, sizeof(m->text));
+	size_t n = strnlen(text, size);
 
-	if (n == sizeof(m->text))
+	if (n == size)
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)m->text[i] < 0x20 || m->text[i] == 0x7f)
+		if ((unsigned char)text[i] < 0x20 || text[i] == 0x7f)
 			return false;
 	return true;
+}
+
+static bool dm_text_ok(const struct dm_msg_text *m)
+{
+	return text_ok(m->text, sizeof(m->text));
 }
 
 static void dm_handle_irq_req(struct vm *vm, const struct dm_msg_irq_req *m)
@@ -314,9 +321,40 @@ static bool dm_dispatch(struct vm *vm, const void *buf, size_t len)
 				     "%d", m->status);
 			return false;
 		}
-		if (m->req_seq == dm->ack_wait_seq && !dm->ack_received) {
+		if (m->req_seq == dm->ack_wait_seq && !dm->ack_received &&
+		    dm->ack_wait_type == DM_MSG_ACK) {
 			dm->ack_received = true;
 			dm->ack_status = m->status;
+		}
+		break;
+	}
+	case DM_MSG_MEDIA_ACK: {
+		const struct dm_msg_media_ack *m = buf;
+
+		if (m->status > 0 || m->status < -4095 ||
+		    !text_ok(m->text, sizeof(m->text)) ||
+		    (m->status && !m->text[0])) {
+			dm_link_fail(vm, "device model answered a media change "
+				     "with status %d and a bad reason text",
+				     m->status);
+			return false;
+		}
+		if (m->req_seq == dm->ack_wait_seq && !dm->ack_received &&
+		    dm->ack_wait_type == DM_MSG_MEDIA_ACK) {
+			dm->ack_received = true;
+			dm->ack_status = m->status;
+			snprintf(dm->ack_text, sizeof(dm->ack_text), "%s",
+				 m->text);
+		} else if (dm->media_late && m->req_seq == dm->media_late_seq) {
+			/* The answer to a change whose client was told it
+			 * timed out: only the log hears how it ended. */
+			dm->media_late = false;
+			if (m->status)
+				log_warn("media change of %s answered late: "
+					 "%s", dm->media_late_vdev, m->text);
+			else
+				log_warn("media change of %s answered late: "
+					 "done", dm->media_late_vdev);
 		}
 		break;
 	}
@@ -479,6 +517,39 @@ static bool dm_pump_until(struct vm *vm, const bool *done, uint64_t deadline)
 	return *done;
 }
 
+/* Sends a request and waits for its answer (answer_type).  Returns the
+ * answer's status (dm->ack_received is set then), -EIO if it was not
+ * sent or the device model failed, or -ETIMEDOUT if no answer came within
+ * timeout_ms and !fatal_timeout (otherwise that is a failure: -EIO). */
+static int dm_request(struct vm *vm, void *msg, size_t len, unsigned int type,
+		      const int *fds, unsigned int nr_fds,
+		      unsigned int answer_type, const char *name,
+		      unsigned int timeout_ms, bool fatal_timeout)
+{
+	struct dm_link *dm = vm->dm;
+
+	/* No answer yet, and none of an earlier request stays visible. */
+	dm->ack_wait_type = 0;
+	dm->ack_received = false;
+	dm->ack_status = -EIO;
+	dm->ack_text[0] = '\0';
+	if (atomic_load(&dm->dead) || dm_send(dm, msg, len, type, fds,
+					      nr_fds) < 0)
+		return -EIO;
+	dm->ack_wait_seq = dm->tx_seq;
+	dm->ack_wait_type = answer_type;
+	if (dm_pump_until(vm, &dm->ack_received, now_ms() + timeout_ms))
+		return dm->ack_status;
+	dm->ack_wait_type = 0;    /* a late answer is not this one */
+	if (atomic_load(&dm->dead))
+		return -EIO;
+	if (!fatal_timeout)
+		return -ETIMEDOUT;
+	dm_link_fail(vm, "device model (pid %d) did not answer a %s request "
+		     "within %u ms", (int)dm->pid, name, timeout_ms);
+	return -EIO;
+}
+
 int dm_link_call(struct vm *vm, unsigned int type)
 {
 	static const char *const names[] = {
@@ -491,19 +562,74 @@ int dm_link_call(struct vm *vm, unsigned int type)
 
 	if (!dm)
 		return type == DM_MSG_POWER_BUTTON ? -ENOTSUP : 0;
-	if (atomic_load(&dm->dead) || dm_send(dm, &m, sizeof(m), type,
-					      NULL, 0) < 0)
-		return -EIO;
-	dm->ack_wait_seq = dm->tx_seq;
-	dm->ack_received = false;
-	if (!dm_pump_until(vm, &dm->ack_received,
-			   now_ms() + dm->cfg.timeout_ms)) {
-		dm_link_fail(vm, "device model (pid %d) did not answer a %s "
-			     "request within %u ms", (int)dm->pid, names[type],
-			     dm->cfg.timeout_ms);
-		return -EIO;
+	return dm_request(vm, &m, sizeof(m), type, NULL, 0, DM_MSG_ACK,
+			  names[type], dm->cfg.timeout_ms, true);
+}
+
+int dm_link_media(struct vm *vm, const char *vdev, int fd, const char *path,
+		  char *why, size_t why_len)
+{
+	struct dm_link *dm = vm->dm;
+	struct dm_msg_media m;
+	unsigned int timeout_ms;
+	int status;
+
+	if (!dm) {
+		snprintf(why, why_len, "no drive %s (no device model)", vdev);
+		return -1;
 	}
-	return dm->ack_status;
+	memset(&m, 0, sizeof(m));
+	if (strlen(vdev) >= sizeof(m.vdev)) {
+		snprintf(why, why_len, "no drive %.32s", vdev);
+		return -1;
+	}
+	strcpy(m.vdev, vdev);
+	m.insert = fd >= 0;
+	if (fd >= 0) {
+		size_t n = strlen(path);
+
+		/* Only for messages: a long path keeps its end. */
+		if (n < sizeof(m.path))
+			strcpy(m.path, path);
+		else
+			snprintf(m.path, sizeof(m.path), "...%s",
+				 path + n - (sizeof(m.path) - 4));
+		/* The device model takes only printable text (the file
+		 * itself travels as the descriptor). */
+		for (char *c = m.path; *c; c++)
+			if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				*c = '?';
+	}
+	timeout_ms = dm->cfg.timeout_ms > DM_MEDIA_TIMEOUT_MS ?
+		     dm->cfg.timeout_ms : DM_MEDIA_TIMEOUT_MS;
+	/* A slow change (the drive's requests in flight first) is not a
+	 * failure of the device model: the client hears of it, the domain
+	 * goes on, and a late answer is only logged. */
+	status = dm_request(vm, &m, sizeof(m), DM_MSG_MEDIA, &fd, fd >= 0,
+			    DM_MSG_MEDIA_ACK, "media change", timeout_ms,
+			    false);
+	if (dm->ack_received) {
+		if (!status)
+			return 0;
+		snprintf(why, why_len, "%s", dm->ack_text);
+	} else if (status == -ETIMEDOUT) {
+		dm->media_late = true;
+		dm->media_late_seq = dm->ack_wait_seq;
+		snprintf(dm->media_late_vdev, sizeof(dm->media_late_vdev),
+			 "%s", vdev);
+		if (timeout_ms % 1000)
+			snprintf(why, why_len, "%s: the device model did not "
+				 "answer within %u ms", vdev, timeout_ms);
+		else
+			snprintf(why, why_len, "%s: the device model did not "
+				 "answer within %u s", vdev, timeout_ms / 1000);
+	} else if (atomic_load(&dm->dead)) {
+		snprintf(why, why_len, "%s: the device model failed", vdev);
+	} else {
+		snprintf(why, why_len, "%s: the device model did not answer",
+			 vdev);
+	}
+	return -1;
 }
 
 /* --------------------------------------------------------------- setup */

@@ -26,12 +26,17 @@ struct dm_config {
 	const char *machine;     /* --machine SPEC for it, or NULL (none) */
 	const char **args;       /* --dm-arg values */
 	unsigned int nr_args;
+	const char **drives;     /* --drive SPEC for each --disk */
+	unsigned int nr_drives;
 	unsigned int timeout_ms; /* longest answer time before "failed" */
 	int verbosity;
 };
 
 #define DM_DEFAULT_TIMEOUT_MS 1000
 #define DM_SETUP_TIMEOUT_MS   10000
+/* A media change may wait for the drive's requests in flight; one that
+ * takes longer fails for the client only (not a device-model failure). */
+#define DM_MEDIA_TIMEOUT_MS   5000
 
 struct dm_range_reg;
 struct dm_kvm_regs;
@@ -56,10 +61,18 @@ struct dm_link {
 	pthread_cond_t ctl_cond;
 	atomic_uint ctl_done;
 
-	/* Answer to the one outstanding RESET/PAUSE/RESUME/POWER_BUTTON. */
+	/* Answer to the one outstanding RESET/PAUSE/RESUME/POWER_BUTTON
+	 * (ACK) or MEDIA (MEDIA_ACK, with a reason text). */
 	uint32_t ack_wait_seq;
+	unsigned int ack_wait_type;   /* DM_MSG_ACK or DM_MSG_MEDIA_ACK */
 	bool ack_received;
 	int ack_status;
+	char ack_text[DM_TEXT_MAX];
+	/* The last media change that timed out: its answer, if it comes,
+	 * is logged and otherwise ignored. */
+	bool media_late;
+	uint32_t media_late_seq;
+	char media_late_vdev[DM_VDEV_MAX];
 
 	struct ioreq_client ioreq;
 	struct dm_kvm_regs *kvm;      /* irqfds, ioeventfds, zones */
@@ -89,6 +102,16 @@ int dm_link_rebind(struct vm *vm);
  * and waits for its ACK while processing other control messages.
  * Returns the ACK's status, or -EIO if the device model failed. */
 int dm_link_call(struct vm *vm, unsigned int type);
+
+/* Changes the medium of CD drive vdev (hvmkit cd-insert / cd-eject):
+ * sends DM_MSG_MEDIA with fd (the new medium, opened read-only; -1 to
+ * eject; the caller keeps and closes its descriptor) and path (for
+ * messages; control characters are sent as '?'), and waits for
+ * MEDIA_ACK, at least DM_MEDIA_TIMEOUT_MS.  0, or -1 with one line in why
+ * ("hdc: the guest has locked the tray", "no drive hdd", "hdc: the device
+ * model did not answer within 5 s": the domain goes on then). */
+int dm_link_media(struct vm *vm, const char *vdev, int fd, const char *path,
+		  char *why, size_t why_len);
 
 /* Declares the device model failed: one error line, stop the guest. */
 void dm_link_fail(struct vm *vm, const char *fmt, ...)

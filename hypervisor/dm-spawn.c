@@ -67,10 +67,11 @@ char *dm_spawn_find(const char *configured)
 }
 
 /* argv: path --control-fd 3 [-v..|-q] [--machine SPEC] [--serial SPEC]
- * [args...] */
+ * [--drive SPEC]... [args...] */
 static char **dm_argv(const char *path, const struct dm_config *cfg)
 {
-	char **argv = calloc(cfg->nr_args + 10, sizeof(*argv));
+	char **argv = calloc(cfg->nr_args + 2 * cfg->nr_drives + 10,
+			     sizeof(*argv));
 	unsigned int n = 0;
 
 	if (!argv)
@@ -89,6 +90,10 @@ static char **dm_argv(const char *path, const struct dm_config *cfg)
 	if (cfg->serial) {
 		argv[n++] = (char *)"--serial";
 		argv[n++] = (char *)cfg->serial;
+	}
+	for (unsigned int i = 0; i < cfg->nr_drives; i++) {
+		argv[n++] = (char *)"--drive";
+		argv[n++] = (char *)cfg->drives[i];
 	}
 	for (unsigned int i = 0; i < cfg->nr_args; i++)
 		argv[n++] = (char *)cfg->args[i];

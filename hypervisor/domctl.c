@@ -2,16 +2,19 @@
 /*
  * The domain control socket (see domctl.h): an AF_UNIX SOCK_SEQPACKET
  * socket, mode 0600, one text command per packet and one text answer per
- * packet ("ok\n" + "key=value\n" lines, or "error MESSAGE\n").  Clients
- * are served on the main thread between other events, without blocking:
- * at most four are connected at once and a fifth is told "busy".  Only
- * the socket's owner (mode 0600) can connect.
+ * packet ("ok\n" + "key=value\n" lines, or "error MESSAGE\n").
+ * Clients are served on the main thread between other events, without
+ * blocking: at most four are connected at once and a fifth is told
+ * "busy".  Only the socket's owner (mode 0600) can connect.
+ * "cd-insert VDEV PATH" opens PATH here (read-only; the sandboxed device
+ * model cannot open files) and hands the descriptor to the device model.
  */
 #define _GNU_SOURCE
 #include "domctl.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -218,11 +221,105 @@ static void cmd_info(struct vm *vm, struct reply *r)
 		reply_add(r, "console=%s\n", vm->dm->console);
 }
 
+/* Opens a CD image for the device model: read-only, never blocking (a
+ * FIFO would hang the main thread), a regular file or block device. */
+static int open_medium(const char *path, struct reply *r)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+
+	if (fd < 0) {
+		reply_add(r, "error %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0) {
+		reply_add(r, "error %s: %s\n", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+		reply_add(r, "error %s: %s\n", path, S_ISDIR(st.st_mode) ?
+			  strerror(EISDIR) :
+			  "not a regular file or block device");
+		close(fd);
+		return -1;
+	}
+	fcntl(fd, F_SETFL, 0);
+	return fd;
+}
+
+/* A vdev as the control protocol carries it: 1-15 of [a-z0-9] (what
+ * hvmkit cd-insert checks too; the device model refuses anything
+ * unprintable as a protocol violation). */
+static bool vdev_valid(const char *v, size_t n)
+{
+	if (!n || n >= DM_VDEV_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((v[i] >= 'a' && v[i] <= 'z') ||
+		      (v[i] >= '0' && v[i] <= '9')))
+			return false;
+	return true;
+}
+
+/* "cd-insert VDEV PATH" (PATH: the rest of the line) or "cd-eject
+ * VDEV"; arg is what follows the command word ("" or " ..."). */
+static void cmd_media(struct vm *vm, bool insert, const char *arg,
+		      struct reply *r)
+{
+	size_t vlen;
+	char vdev[DM_VDEV_MAX], why[DM_TEXT_MAX + 64];
+	const char *path;
+	int fd = -1;
+
+	if (*arg == ' ')
+		arg++;
+	vlen = strcspn(arg, " ");
+	path = arg[vlen] ? arg + vlen + 1 : "";
+	if (!vlen || (insert && !*path) || (!insert && arg[vlen])) {
+		reply_add(r, "error usage: %s\n", insert ?
+			  "cd-insert VDEV PATH" : "cd-eject VDEV");
+		return;
+	}
+	if (!vdev_valid(arg, vlen)) {
+		/* Shown to the user: unprintable bytes as '?'. */
+		char shown[DM_VDEV_MAX + 4];
+		size_t n = vlen < DM_VDEV_MAX ? vlen : DM_VDEV_MAX;
+
+		for (size_t i = 0; i < n; i++)
+			shown[i] = (unsigned char)arg[i] < 0x20 ||
+				   (unsigned char)arg[i] >= 0x7f ? '?' : arg[i];
+		strcpy(shown + n, vlen > n ? "..." : "");
+		reply_add(r, "error no drive %s\n", shown);
+		return;
+	}
+	memcpy(vdev, arg, vlen);
+	vdev[vlen] = '\0';
+	if (insert) {
+		fd = open_medium(path, r);
+		if (fd < 0)
+			return;
+	}
+	if (dm_link_media(vm, vdev, fd, path, why, sizeof(why)) < 0)
+		reply_add(r, "error %s\n", why);
+	else
+		reply_add(r, "ok\n");
+	if (fd >= 0)
+		close(fd);
+}
+
 static void cmd_run(struct vm *vm, const char *cmd, struct reply *r)
 {
+	size_t word = strcspn(cmd, " ");
 	int err;
 
-	if (!strcmp(cmd, "info")) {
+	/* The command word exactly; for the media commands the arguments
+	 * follow after one space (or nothing: a usage error). */
+	if (word == 9 && !strncmp(cmd, "cd-insert", 9)) {
+		cmd_media(vm, true, cmd + 9, r);
+	} else if (word == 8 && !strncmp(cmd, "cd-eject", 8)) {
+		cmd_media(vm, false, cmd + 8, r);
+	} else if (!strcmp(cmd, "info")) {
 		cmd_info(vm, r);
 	} else if (!strcmp(cmd, "pause")) {
 		if (!atomic_load(&vm->paused)) {
@@ -269,16 +366,24 @@ static void cmd_run(struct vm *vm, const char *cmd, struct reply *r)
 
 static void domctl_serve(struct vm *vm, int *fdp)
 {
-	char cmd[128];
+	char cmd[PATH_MAX + 64];  /* cd-insert VDEV PATH */
 	struct reply r = { .len = 0 };
-	ssize_t n = recv(*fdp, cmd, sizeof(cmd) - 1, MSG_DONTWAIT);
+	/* MSG_TRUNC: the real length, to refuse a command cut short. */
+	ssize_t n = recv(*fdp, cmd, sizeof(cmd) - 1,
+			 MSG_DONTWAIT | MSG_TRUNC);
 
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n > 0) {
-		cmd[n] = '\0';
-		cmd[strcspn(cmd, "\r\n")] = '\0';
-		cmd_run(vm, cmd, &r);
+		if ((size_t)n > sizeof(cmd) - 1) {
+			n = sizeof(cmd) - 1;
+			cmd[n] = '\0';
+			reply_add(&r, "error command too long\n");
+		} else {
+			cmd[n] = '\0';
+			cmd[strcspn(cmd, "\r\n")] = '\0';
+			cmd_run(vm, cmd, &r);
+		}
 		if (send(*fdp, r.buf, r.len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
 			log_debug("control client went away: %s",
 				  strerror(errno));

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The domain control socket: how the `hvmkit` CLI reaches a running
- * hypervisor (info, pause, unpause, shutdown, reboot, reset, destroy).
+ * hypervisor (info, pause, unpause, shutdown, reboot, reset, destroy,
+ * cd-insert, cd-eject).
  * Protocol in docs/architecture.md ("Domain control socket").
  */
 #ifndef HVMKIT_DOMCTL_H

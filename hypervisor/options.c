@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hvmkit/disk-spec.h"
 #include "hvmkit/getopt-error.h"
 #include "hvmkit/log.h"
 #include "hvmkit/util.h"
@@ -43,6 +44,12 @@ void hv_options_usage(FILE *out, const char *prog)
 "      --append TEXT          its command line\n"
 "      --boot ORDER           boot device order, up to three of a (floppy),\n"
 "                             c (disk), d (CD), n (network); default cd\n"
+"      --disk SPEC            attach a disk or CD drive (repeatable), in\n"
+"                             xl.cfg syntax: 'vdev=hda,target=disk.img',\n"
+"                             'vdev=hdc,devtype=cdrom,target=x.iso' (an\n"
+"                             empty target: no medium); raw images, IDE\n"
+"                             hda-hdd, access=ro|rw, cache=writeback|\n"
+"                             writethrough; see hvmkit.cfg(5)\n"
 "\n"
 "What ends the domain (xl.cfg's on_poweroff, on_reboot, on_crash):\n"
 "      --on-poweroff ACT      destroy (default) or restart\n"
@@ -84,7 +91,7 @@ enum {
 	OPT_ON_POWEROFF, OPT_ON_REBOOT, OPT_ON_CRASH, OPT_DEVICE_MODEL,
 	OPT_DM_ARG, OPT_DM_TIMEOUT, OPT_NAME, OPT_CONTROL_SOCKET,
 	OPT_READY_FD, OPT_MACHINE, OPT_KERNEL, OPT_INITRD, OPT_APPEND,
-	OPT_BOOT,
+	OPT_BOOT, OPT_DISK,
 };
 
 static const char short_opts[] = ":f:m:c:d:vqhV";
@@ -110,6 +117,7 @@ static const struct option long_opts[] = {
 	{ "initrd", required_argument, NULL, OPT_INITRD },
 	{ "append", required_argument, NULL, OPT_APPEND },
 	{ "boot", required_argument, NULL, OPT_BOOT },
+	{ "disk", required_argument, NULL, OPT_DISK },
 	{ "debugcon", required_argument, NULL, 'd' },
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -144,6 +152,42 @@ static bool serial_spec_valid(const char *spec)
 	       !strcmp(spec, "pty") ||
 	       (!strncmp(spec, "file:", 5) && spec[5]) ||
 	       (!strncmp(spec, "unix:", 5) && spec[5]);
+}
+
+/* --disk SPEC: checked here, opened by the device model (--drive). */
+static int add_disk(struct hv_options *opts, const char *spec)
+{
+	struct disk_spec d;
+	char err[256];
+	int ret = -1;
+
+	if (disk_spec_parse(spec, &d, err, sizeof(err)) < 0) {
+		log_error("--disk '%s': %s", spec, err);
+		return -1;
+	}
+	for (unsigned int i = 0; i < opts->dm.nr_drives; i++) {
+		struct disk_spec o;
+		bool same;
+
+		if (disk_spec_parse(opts->disks[i], &o, err, sizeof(err)) < 0)
+			continue;
+		same = !strcmp(o.vdev, d.vdev);
+		disk_spec_free(&o);
+		if (same) {
+			log_error("--disk '%s': %s is attached twice", spec,
+				  d.vdev);
+			goto out;
+		}
+	}
+	if (opts->dm.nr_drives == HV_MAX_DISKS) {
+		log_error("--disk: at most %d disks", HV_MAX_DISKS);
+		goto out;
+	}
+	opts->disks[opts->dm.nr_drives++] = spec;
+	ret = 0;
+out:
+	disk_spec_free(&d);
+	return ret;
 }
 
 /* Options of the device model and management; 0, 1 (not one of them) or
@@ -228,6 +272,8 @@ static int parse_dm_option(int c, struct hv_options *opts)
 		}
 		opts->boot = optarg;
 		return 0;
+	case OPT_DISK:
+		return add_disk(opts, optarg);
 	case OPT_ON_POWEROFF:
 		return parse_action("on-poweroff", optarg, false,
 				    &opts->vm.on_poweroff);
@@ -280,6 +326,11 @@ static int machine_spec(struct hv_options *opts)
 				return -1;
 			}
 		}
+		if (opts->dm.nr_drives) {
+			log_error("--disk needs --machine pc (its IDE "
+				  "controller)");
+			return -1;
+		}
 		return 0;
 	}
 	if ((opts->initrd || opts->append) && !opts->kernel) {
@@ -314,6 +365,7 @@ int hv_options_parse(int argc, char **argv, struct hv_options *opts)
 	opts->vm.on_reboot = ACTION_RESTART;
 	opts->vm.on_crash = ACTION_DESTROY;
 	opts->dm.args = opts->dm_args;
+	opts->dm.drives = opts->disks;
 	opts->dm.timeout_ms = DM_DEFAULT_TIMEOUT_MS;
 	opts->domctl.ready_fd = -1;
 	optind = 0; /* 0, not 1: glibc then also forgets a half-read "-abc" */
@@ -396,9 +448,10 @@ int hv_options_parse(int argc, char **argv, struct hv_options *opts)
 		return -1;
 	}
 	if (opts->dm.path && !strcmp(opts->dm.path, "none") &&
-	    (opts->kernel || opts->boot)) {
+	    (opts->kernel || opts->boot || opts->dm.nr_drives)) {
 		log_error("--%s needs the device model (not --device-model "
-			  "none)", opts->kernel ? "kernel" : "boot");
+			  "none)", opts->kernel ? "kernel" :
+			  opts->boot ? "boot" : "disk");
 		return -1;
 	}
 	return machine_spec(opts);

@@ -10,11 +10,13 @@
 #include "vm.h"
 
 #define HV_MAX_DM_ARGS 64
+#define HV_MAX_DISKS   16
 
 struct hv_options {
 	struct vm_config vm;
 	struct dm_config dm;
 	const char *dm_args[HV_MAX_DM_ARGS];
+	const char *disks[HV_MAX_DISKS];   /* --disk specs, checked */
 	struct domctl_config domctl;
 	const char *debugcon_path;  /* NULL or "-" = stdout */
 	bool machine_none;          /* --machine none */

@@ -24,6 +24,9 @@ PACKAGES=(
 	qemu-system-x86 busybox-static cpio kmod
 	# firmware: SeaBIOS and OVMF images the guests boot, iasl for the DSDT
 	seabios ovmf acpica-tools
+	# disk images: the IDE tests' bootable MBR disk (syslinux, FAT, sfdisk)
+	# and El Torito CD (isolinux, xorriso), made without root
+	syslinux isolinux syslinux-common mtools dosfstools xorriso fdisk
 )
 
 prog=${0##*/}

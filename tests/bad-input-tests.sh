@@ -122,3 +122,52 @@ expect_error kernel-not-bzimage 1 "device model: kernel '$WORK/odd.bin': .*not a
 	"$HV" -f "$GUEST" --kernel "$WORK/odd.bin"
 expect_error control-socket-dir-missing 1 "--control-socket $WORK/no/x.sock: No such file" \
 	"$HV" -f "$GUEST" --control-socket "$WORK/no/x.sock"
+
+# Disks (--disk SPEC, xl.cfg disk syntax): the spec is checked by the
+# hypervisor (status 2), the images are opened by the device model before
+# the guest runs (status 1, "device model: disk VDEV: PATH: why").
+truncate -s 1M "$WORK/disk.img"
+truncate -s 1M "$WORK/disk2.img"
+: >"$WORK/zero.img"
+expect_error disk-missing 1 "device model: disk hda: $WORK/nope.img: No such file or directory" \
+	"$HV" -f "$GUEST" --disk "vdev=hda,target=$WORK/nope.img"
+expect_error disk-size-odd 1 "device model: disk hdb: $WORK/odd.bin: size 1000 bytes is not a multiple of 512" \
+	"$HV" -f "$GUEST" --disk "$WORK/odd.bin,raw,hdb,rw"
+expect_error disk-empty 1 "device model: disk hda: $WORK/zero.img: the image is empty" \
+	"$HV" -f "$GUEST" --disk "vdev=hda,target=$WORK/zero.img"
+expect_error disk-directory 1 "device model: disk hda: $WORK: Is a directory" \
+	"$HV" -f "$GUEST" --disk "vdev=hda,target=$WORK"
+expect_error disk-twice-read-write 1 "device model: disk hdb: $WORK/disk.img: is in use read-write" \
+	"$HV" -f "$GUEST" --disk "vdev=hda,target=$WORK/disk.img" \
+	--disk "vdev=hdb,target=$WORK/disk.img"
+expect_error disk-spec-bad 2 "--disk 'vdev=hda,access=rx,target=$WORK/disk.img': access=rx: not an access mode" \
+	"$HV" -f "$GUEST" --disk "vdev=hda,access=rx,target=$WORK/disk.img"
+expect_error disk-vdev-unknown 2 "--disk '$WORK/disk.img,,xvda': vdev xvda: only IDE disks hda-hdd are supported yet" \
+	"$HV" -f "$GUEST" --disk "$WORK/disk.img,,xvda"
+expect_error disk-format-qcow2 2 "format=qcow2: only raw images are supported" \
+	"$HV" -f "$GUEST" --disk "format=qcow2,vdev=hda,target=$WORK/disk.img"
+expect_error disk-vdev-twice 2 "--disk 'vdev=hda,target=$WORK/disk2.img': hda is attached twice" \
+	"$HV" -f "$GUEST" --disk "vdev=hda,target=$WORK/disk.img" \
+	--disk "vdev=hda,target=$WORK/disk2.img"
+expect_error disk-cdrom-read-write 2 "access=rw on a cdrom: CD-ROM drives are read-only" \
+	"$HV" -f "$GUEST" --disk "vdev=hdc,devtype=cdrom,access=rw,target="
+expect_error disk-needs-pc 2 "--disk needs --machine pc" \
+	"$HV" -f "$GUEST" --machine none --disk "vdev=hda,target=$WORK/disk.img"
+# A drive no device serves (here: no IDE without --machine pc).
+expect_error disk-unclaimed 1 "device model: disk hda: no controller for this vdev" \
+	"$HV" -f "$GUEST" --machine none \
+	--dm-arg=--drive="vdev=hda,target=$WORK/disk.img"
+# Unreadable: root reads a mode-000 file anyway, so as root the
+# hypervisor (and with it the device model) runs without
+# CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH.
+cp "$WORK/disk.img" "$WORK/locked.img" && chmod 000 "$WORK/locked.img"
+if [ "$(id -u)" -ne 0 ]; then
+	expect_error disk-unreadable 1 "device model: disk hda: $WORK/locked.img: Permission denied" \
+		"$HV" -f "$GUEST" --disk "vdev=hda,target=$WORK/locked.img"
+elif command -v setpriv >/dev/null; then
+	expect_error disk-unreadable 1 "device model: disk hda: $WORK/locked.img: Permission denied" \
+		setpriv --bounding-set=-dac_override,-dac_read_search \
+		"$HV" -f "$GUEST" --disk "vdev=hda,target=$WORK/locked.img"
+else
+	skip disk-unreadable "running as root without setpriv(1) to drop CAP_DAC_OVERRIDE"
+fi

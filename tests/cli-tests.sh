@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The hvmkit command-line tool against real domains: create, list, pause,
-# unpause, reboot -F, console, destroy, and bad input (bad configuration,
+# unpause, reboot -F, console, destroy, cd-insert and cd-eject (a live
+# domain's IDE CD drive), and bad input (bad configuration,
 # missing firmware, a hypervisor that refuses to start, duplicate names,
 # stale control sockets).  Every case that starts a domain also checks
 # that nothing of it is left behind: no hypervisor or device-model
@@ -244,10 +245,45 @@ expect_error console-missing 1 "^hvmkit: error: domain '$DOM' does not exist\$" 
 expect_error pause-bad-name 1 '^hvmkit: error: "../x" is not a valid domain name' \
 	pause ../x
 
+# cd-insert / cd-eject: argument errors (usage, status 2) and a domain
+# that does not exist.
+expect_error cd-insert-no-domain 2 "^hvmkit: error: cd-insert: no domain given" \
+	cd-insert
+expect_error cd-insert-no-vdev 2 "^hvmkit: error: cd-insert: no virtual device given" \
+	cd-insert "$DOM"
+expect_error cd-insert-no-file 2 "^hvmkit: error: cd-insert: no image file given" \
+	cd-insert "$DOM" hdc
+expect_error cd-insert-extra 2 "^hvmkit: error: cd-insert: unexpected argument 'more'" \
+	cd-insert "$DOM" hdc x.iso more
+expect_error cd-insert-bad-vdev 2 "^hvmkit: error: cd-insert: 'h c' is not a virtual device name" \
+	cd-insert "$DOM" 'h c' x.iso
+expect_error cd-eject-no-vdev 2 "^hvmkit: error: cd-eject: no virtual device given" \
+	cd-eject "$DOM"
+expect_error cd-eject-extra 2 "^hvmkit: error: cd-eject: unexpected argument 'x.iso'" \
+	cd-eject "$DOM" hdc x.iso
+expect_error cd-eject-option 2 "^hvmkit: error: cd-eject: unknown option '-f'" \
+	cd-eject -f "$DOM" hdc
+expect_error cd-insert-missing-domain 1 "^hvmkit: error: domain '$DOM' does not exist\$" \
+	cd-insert "$DOM" hdc x.iso
+
+# A bad disk spec in a configuration: one line naming file:line.
+write_cfg "$WORK/baddisk.cfg" "$DOM" hlt-idle \
+	"disk = [ 'vdev=hdc,devtype=cdrom,target=',"  "  'vdev=xvda,target=/x.img' ]"
+expect_error bad-config-disk 1 \
+	"^hvmkit: error: $WORK/baddisk.cfg:6: disk: \"vdev=xvda,target=/x.img\": vdev xvda: only IDE disks hda-hdd are supported yet\$" \
+	create "$WORK/baddisk.cfg"
+write_cfg "$WORK/nodisk.cfg" "$DOM" hlt-idle "disk = [ '$WORK/none.img,raw,hda,w' ]"
+expect_error config-disk-missing 1 \
+	"^hvmkit: error: $WORK/nodisk.cfg:5: disk: $WORK/none.img: No such file or directory\$" \
+	create "$WORK/nodisk.cfg"
+
 # ------------------------------------------------------------- on KVM
 
 kvm_cases="create-list pause-unpause create-paused duplicate-name reset
-	destroy destroy-again hypervisor-refuses stale-socket no-console console"
+	destroy destroy-again hypervisor-refuses stale-socket no-console console
+	cd-insert cd-insert-relative cd-insert-missing-file cd-insert-no-drive
+	cd-eject cd-eject-not-a-cd cd-insert-directory cd-insert-control-char
+	domctl-media-usage cd-insert-timeout"
 skip_kvm_cases() {
 	local c
 	for c in $kvm_cases; do
@@ -428,6 +464,182 @@ else
 	fi
 	destroy_quietly "$DOM"
 fi
+
+# CD changes at run time: a domain with an empty CD drive (hdc) and a
+# disk (hda); the guest (hlt-idle) never looks at them, the device model's
+# IDE controller takes the media.
+cd_cases="cd-insert cd-insert-relative cd-insert-missing-file
+	cd-insert-no-drive cd-eject cd-eject-not-a-cd cd-insert-directory
+	cd-insert-control-char domctl-media-usage cd-insert-timeout"
+
+# domctl_raw CMD: sends CMD to $DOM's control socket as it is, with \0
+# standing for a NUL byte; the answer in $WORK/out (newlines as '|').
+domctl_raw() {
+	python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.settimeout(30)
+s.connect(sys.argv[1])
+s.send(sys.argv[2].encode().replace(b"\\0", b"\0"))
+print(s.recv(4096).decode(errors="replace").replace("\n", "|"), end="")
+' "$RUN/$DOM.sock" "$1" >"$WORK/out" 2>"$WORK/err"
+}
+
+# domain_ok NAME: fails NAME if $DOM (hypervisor $pid) is not running.
+domain_ok() {
+	if [ "$(list_state "$DOM")" != running ] || ! alive "$pid"; then
+		fail "$1" "the domain $DOM is no longer running (log: $(tail -n 2 "$RUN/$DOM.log" | tr '\n' '|'))"
+		return 1
+	fi
+}
+cd_media_cases() {
+	local c
+	truncate -s 1M "$WORK/hd.img"
+	truncate -s 4M "$WORK/cd1.iso"
+	truncate -s 2M "$WORK/cd2.iso"
+	write_cfg "$WORK/cd.cfg" "$DOM" hlt-idle \
+		"disk = [ '$WORK/hd.img,raw,hda,rw', ',hdc:cdrom,r' ]"
+	hvmkit create "$WORK/cd.cfg"
+	pid=$(created_pid)
+	if [ "$rc" -ne 0 ] && grep -q 'no controller for this vdev' "$WORK/err"; then
+		for c in $cd_cases; do
+			skip "$c" "the device model has no IDE controller yet (hw/ide)"
+		done
+		return
+	fi
+	if [ "$rc" -ne 0 ] || [ -z "$pid" ]; then
+		for c in $cd_cases; do
+			fail "$c" "create: status $rc: $(oneline "$WORK/err")"
+		done
+		return
+	fi
+	hvmkit cd-insert "$DOM" hdc "$WORK/cd1.iso"
+	if [ "$rc" -ne 0 ] || [ -s "$WORK/err" ]; then
+		fail cd-insert "status $rc: $(oneline "$WORK/err")"
+	elif [ "$(list_state "$DOM")" != running ]; then
+		fail cd-insert "the domain is no longer running"
+	else
+		pass cd-insert
+	fi
+	# A relative FILE is the caller's: hvmkit makes it absolute (the
+	# hypervisor, in "/", would not find cd2.iso).
+	(cd "$WORK" && hvmkit cd-insert "$DOM" hdc cd2.iso &&
+	 echo "$rc" >"$WORK/rc")
+	rc=$(cat "$WORK/rc" 2>/dev/null || echo 99)
+	if [ "$rc" -ne 0 ]; then
+		fail cd-insert-relative "status $rc: $(oneline "$WORK/err")"
+	else
+		pass cd-insert-relative
+	fi
+	expect_error_keep cd-insert-missing-file 1 \
+		"^hvmkit: error: domain '$DOM': cd-insert: $WORK/nope.iso: No such file or directory\$" \
+		cd-insert "$DOM" hdc "$WORK/nope.iso"
+	expect_error_keep cd-insert-directory 1 \
+		"^hvmkit: error: domain '$DOM': cd-insert: $WORK: Is a directory\$" \
+		cd-insert "$DOM" hdc "$WORK"
+	expect_error_keep cd-insert-no-drive 1 \
+		"^hvmkit: error: domain '$DOM': cd-insert: no drive hdd\$" \
+		cd-insert "$DOM" hdd "$WORK/cd1.iso"
+	hvmkit cd-eject "$DOM" hdc
+	if [ "$rc" -ne 0 ] || [ -s "$WORK/err" ]; then
+		fail cd-eject "status $rc: $(oneline "$WORK/err")"
+	else
+		hvmkit cd-eject "$DOM" hdc   # an empty drive: nothing to do
+		if [ "$rc" -ne 0 ]; then
+			fail cd-eject "second eject: status $rc: $(oneline "$WORK/err")"
+		else
+			pass cd-eject
+		fi
+	fi
+	expect_error_keep cd-eject-not-a-cd 1 \
+		"^hvmkit: error: domain '$DOM': cd-eject: hda: not a CD drive\$" \
+		cd-eject "$DOM" hda
+	# A control character in FILE: the device model takes only
+	# printable text, so the hypervisor sends the name with '?' (the
+	# file itself goes as a descriptor).
+	truncate -s 1M "$WORK/tab	cd.iso"
+	hvmkit cd-insert "$DOM" hdc "$WORK/tab	cd.iso"
+	if [ "$rc" -ne 0 ] || [ -s "$WORK/err" ]; then
+		fail cd-insert-control-char "status $rc: $(oneline "$WORK/err")"
+	elif domain_ok cd-insert-control-char; then
+		pass cd-insert-control-char
+	fi
+	cd_domctl_usage
+	cd_insert_timeout
+	destroy_quietly "$DOM"
+}
+
+# The media commands on the raw control socket: the command word is
+# matched exactly, a bare one is a usage error, VDEV is [a-z0-9]{1,15}.
+cd_domctl_usage() {
+	local why= cmd want
+	if ! command -v python3 >/dev/null; then
+		skip domctl-media-usage "no python3"
+		return
+	fi
+	while IFS='#' read -r cmd want; do
+		domctl_raw "$cmd"
+		if [ "$(cat "$WORK/out")" != "$want" ]; then
+			why="'$cmd': answer '$(cat "$WORK/out")' $(oneline "$WORK/err"), expected '$want'"
+			break
+		fi
+	done <<-EOF
+	cd-eject#error usage: cd-eject VDEV|
+	cd-insert#error usage: cd-insert VDEV PATH|
+	cd-eject #error usage: cd-eject VDEV|
+	cd-eject\0hdc#error usage: cd-eject VDEV|
+	cd-insert hdc#error usage: cd-insert VDEV PATH|
+	cd-ejecthdc#error unknown command 'cd-ejecthdc'|
+	cd-eject HDC#error no drive HDC|
+	cd-eject h	c#error no drive h?c|
+	cd-insert hdc!/ $WORK/cd1.iso#error no drive hdc!/|
+	cd-eject hdc0123456789abcdef#error no drive hdc0123456789abc...|
+	EOF
+	if [ -n "$why" ]; then
+		fail domctl-media-usage "$why"
+	elif domain_ok domctl-media-usage; then
+		pass domctl-media-usage
+	fi
+}
+
+# A media change the device model does not answer in time (it is
+# stopped): an error for the client, not a device-model failure; the
+# late answer is only logged and not taken for the next change's.
+cd_insert_timeout() {
+	local dm_pid why
+	if ! command -v python3 >/dev/null; then
+		skip cd-insert-timeout "no python3"
+		return
+	fi
+	domctl_raw info
+	dm_pid=$(tr '|' '\n' <"$WORK/out" | sed -n 's/^dm_pid=//p')
+	if [ -z "$dm_pid" ] || [ "$dm_pid" = 0 ]; then
+		fail cd-insert-timeout "no dm_pid in the info answer: $(cat "$WORK/out")"
+		return
+	fi
+	kill -STOP "$dm_pid"
+	hvmkit cd-insert "$DOM" hdc "$WORK/cd2.iso"
+	kill -CONT "$dm_pid"
+	why=$(check_error 1 "^hvmkit: error: domain '$DOM': cd-insert: hdc: the device model did not answer within 5 s\$")
+	if [ -n "$why" ]; then
+		fail cd-insert-timeout "$why"
+		return
+	fi
+	domain_ok cd-insert-timeout || return
+	for _ in $(seq 100); do
+		grep -q 'media change of hdc answered late' "$RUN/$DOM.log" && break
+		sleep 0.1
+	done
+	if ! grep -q 'media change of hdc answered late: done' "$RUN/$DOM.log"; then
+		fail cd-insert-timeout "no late answer in the log: $(tail -n 2 "$RUN/$DOM.log" | tr '\n' '|')"
+		return
+	fi
+	# The next change gets its own answer.
+	expect_error_keep cd-insert-timeout 1 \
+		"^hvmkit: error: domain '$DOM': cd-insert: no drive hdd\$" \
+		cd-insert "$DOM" hdd "$WORK/cd1.iso"
+}
+cd_media_cases
 
 why=$(leftovers)
 if [ -n "$why" ]; then

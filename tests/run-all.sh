@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Runs every hvmkit test suite and ends with one summary line:
 #   N passed, N failed, N skipped
-# Suites: cmocka unit tests, the fuzz target for a bounded time, bad-input
+# Suites: cmocka unit tests, the fuzz targets for a bounded time, bad-input
 # tests, the tiny guests, the device model and SeaBIOS on the local
 # /dev/kvm, and the same inside the nested rig plus a Linux guest booted
-# by direct kernel boot.
+# by direct kernel boot and from IDE disk and CD images.
 #
 # Environment: BUILD (build tree), HVMKIT_SKIP_RIG=1 to leave the rig out
 # (it is then counted as skipped, with the reason).
@@ -107,6 +107,17 @@ rig_platform() {
 	rig_suites platform 480 firmware-tests.sh linux-tests.sh
 }
 
+# Linux booted by SeaBIOS from IDE disk and CD images (tests/disk/),
+# built here: the repository is read-only in the rig.
+rig_ide() {
+	if [ -z "$(rig_unavailable_reason)" ] &&
+	   ! "$TOP"/tests/disk/mkguest.sh >"$BUILD/ide-guest.log" 2>&1; then
+		echo "FAIL: rig/ide-images: tests/disk/mkguest.sh failed: $(tail3 "$BUILD/ide-guest.log")"
+		return
+	fi
+	rig_suites ide 600 ide-tests.sh
+}
+
 # Prints why the nested rig cannot run here, or nothing.
 rig_unavailable_reason() {
 	if [ "${HVMKIT_SKIP_RIG:-0}" = 1 ]; then
@@ -175,31 +186,38 @@ install_test() {
 	rm -rf "$dest" "$dest.log"
 }
 
-# The libFuzzer target (fw_cfg and the platform's ports) for a bounded
-# time from the seed corpus; a crash, leak or sanitizer report fails.
-fuzz_platform() {
-	local bin=$BUILD/fuzz/fuzz-platform dir rc
+# A libFuzzer target for a bounded time from its seed corpus; a crash,
+# leak, hang or sanitizer report fails.
+# fuzz_target NAME CORPUS SECONDS: runs $BUILD/fuzz/fuzz-NAME.
+fuzz_target() {
+	local name=$1 corpus=$2 seconds=$3 bin=$BUILD/fuzz/fuzz-$1 dir rc
 	if [ ! -x "$bin" ]; then
-		echo "SKIP: fuzz/platform: $bin not built (clang with libFuzzer not configured: install clang and libclang-rt-14-dev, rerun ./configure)"
+		echo "SKIP: fuzz/$name: $bin not built (clang with libFuzzer not configured: install clang and libclang-rt-14-dev, rerun ./configure)"
 		return
 	fi
 	dir=$(mktemp -d "${TMPDIR:-/tmp}/hvmkit-fuzz.XXXXXX")
-	cp "$TOP"/tests/fuzz/corpus/* "$dir"/ 2>/dev/null
-	(cd "$dir" && "$bin" -max_total_time="${FUZZ_SECONDS:-60}" \
+	cp "$TOP"/tests/fuzz/"$corpus"/* "$dir"/ 2>/dev/null
+	(cd "$dir" && "$bin" -max_total_time="$seconds" \
 		-seed=1 -rss_limit_mb=1024 -timeout=10 "$dir" \
 		>"$dir.log" 2>&1)
 	rc=$?
 	if [ $rc -eq 0 ]; then
-		echo "PASS: fuzz/platform ($(grep -o 'Done [0-9]* runs' "$dir.log" | tail -n 1))"
+		echo "PASS: fuzz/$name ($(grep -o 'Done [0-9]* runs' "$dir.log" | tail -n 1))"
 	else
-		echo "FAIL: fuzz/platform: libFuzzer exited $rc: $(grep -E 'ERROR|SUMMARY|==[0-9]+==' "$dir.log" | head -n 3 | tr '\n' '|')"
-		cp "$dir.log" "$BUILD/fuzz-platform-failure.log" 2>/dev/null
+		echo "FAIL: fuzz/$name: libFuzzer exited $rc: $(grep -E 'ERROR|SUMMARY|==[0-9]+==' "$dir.log" | head -n 3 | tr '\n' '|')"
+		cp "$dir.log" "$BUILD/fuzz-$name-failure.log" 2>/dev/null
 	fi
 	rm -rf "$dir" "$dir.log"
 }
 
+# fw_cfg and the platform's ports; the PIIX3 IDE (ATA, ATAPI, DMA).
+fuzz_targets() {
+	fuzz_target platform corpus "${FUZZ_SECONDS:-60}"
+	fuzz_target ide corpus-ide "${FUZZ_IDE_SECONDS:-30}"
+}
+
 run_suite "unit tests" unit_tests
-run_suite "fuzz target (bounded)" fuzz_platform
+run_suite "fuzz targets (bounded)" fuzz_targets
 run_suite "make install" install_test
 run_suite "bad input" "$TOP"/tests/bad-input-tests.sh
 run_suite "tiny guests on the local /dev/kvm" \
@@ -222,6 +240,7 @@ fi
 run_suite "nested rig self-test" rig_selftest
 run_suite "tiny guests in the nested rig" rig_guests
 run_suite "SeaBIOS and Linux in the nested rig" rig_platform
+run_suite "Linux from IDE disks in the nested rig" rig_ide
 
 passed=$(grep -c '^PASS: ' "$LOG")
 failed=$(grep -c '^FAIL: ' "$LOG")

@@ -17,6 +17,7 @@
  *   DM -> HV  READY                            (devices up, sandboxed)
  *   ... guest runs; ioreqs flow through the ioreq area ...
  *   HV -> DM  RESET / PAUSE / RESUME / POWER_BUTTON   DM -> HV  ACK
+ *   HV -> DM  MEDIA (fd: the new medium, or none)     DM -> HV  MEDIA_ACK
  *   DM -> HV  MSI, GUEST_POWEROFF, GUEST_RESET, GUEST_SLEEP, ERROR
  *   HV -> DM  QUIT (or the socket closes: the DM exits)
  *
@@ -30,7 +31,7 @@
 #include <sys/types.h>
 
 #define DM_PROTO_MAGIC   0x4d44u /* "DM" */
-#define DM_PROTO_VERSION 2
+#define DM_PROTO_VERSION 3     /* 3: MEDIA, MEDIA_ACK */
 #define DM_MSG_MAX       512     /* no message is larger */
 #define DM_MAX_FDS       4
 #define DM_MAX_RAM_BLOCKS 4
@@ -47,6 +48,7 @@ enum dm_msg_type {
 	DM_MSG_POWER_BUTTON, /* press the power button; ACK, status
 			      * -ENOTSUP if the platform has none */
 	DM_MSG_QUIT,         /* orderly exit, no reply */
+	DM_MSG_MEDIA,        /* change a CD drive's medium; MEDIA_ACK */
 
 	/* DM -> HV */
 	DM_MSG_IRQ_REQ = 64, /* fds for one GSI */
@@ -63,6 +65,7 @@ enum dm_msg_type {
 	DM_MSG_GUEST_RESET,
 	DM_MSG_ERROR,        /* fatal device-model error, text; DM exits */
 	DM_MSG_GUEST_SLEEP,  /* the guest asked for an ACPI sleep state */
+	DM_MSG_MEDIA_ACK,    /* answer to MEDIA, with a reason if refused */
 };
 
 struct dm_msg_hdr {
@@ -162,6 +165,26 @@ struct dm_msg_sleep {
 struct dm_msg_text {     /* CONSOLE ("pty /dev/pts/3") and ERROR */
 	struct dm_msg_hdr hdr;
 	char text[DM_TEXT_MAX]; /* NUL-terminated within the array */
+};
+
+#define DM_VDEV_MAX 16
+
+struct dm_msg_media {    /* hvmkit cd-insert / cd-eject */
+	struct dm_msg_hdr hdr;
+	char vdev[DM_VDEV_MAX];  /* "hdc", NUL-terminated within the array */
+	uint32_t insert;     /* 1: fd [0] is the new medium (opened
+			      * read-only by the HV); 0: eject, no fd */
+	uint32_t pad;
+	char path[DM_TEXT_MAX];  /* the medium's path, for messages ("" for
+				  * an eject), NUL-terminated */
+};
+
+struct dm_msg_media_ack {
+	struct dm_msg_hdr hdr;
+	uint32_t req_seq;    /* seq of the MEDIA this answers */
+	int32_t status;      /* 0 or -errno */
+	char text[DM_TEXT_MAX];  /* why not (status < 0): one printable
+				  * line, NUL-terminated; "" for 0 */
 };
 
 /* Fills the header of a len-byte message (common/dm-msg.c). */

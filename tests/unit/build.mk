@@ -28,3 +28,25 @@ UNIT_OBJS_test-acpi := $(DM_BLOB_OBJ)
 UNIT_SRCS_test-kernel-boot := devmodel/kernel-boot.c devmodel/fw-cfg.c \
 	$(FAKE_DM)
 UNIT_OBJS_test-kernel-boot := $(DM_BLOB_OBJ)
+
+# The xl.cfg disk spec parser (common/ only).
+UNIT_SRCS_test-disk-spec := common/disk-spec.c
+
+# The block backend (libaio) against the fake device API, also under the
+# device model's seccomp filter.
+UNIT_SRCS_test-block := devmodel/block.c devmodel/sandbox.c $(FAKE_DM)
+UNIT_LIBS_test-block := $(AIO_LIBS) $(SECCOMP_LIBS)
+
+# The PIIX3 IDE (ATA disks, ATAPI CD) on the block backend, through the
+# guest-side harness of tests/unit/ide-harness.c.
+IDE_TEST_SRCS := $(wildcard hw/ide/*.c) devmodel/block.c \
+	tests/unit/ide-harness.c $(FAKE_DM)
+UNIT_SRCS_test-ide := $(IDE_TEST_SRCS)
+UNIT_LIBS_test-ide := $(AIO_LIBS)
+UNIT_SRCS_test-atapi := $(IDE_TEST_SRCS)
+UNIT_LIBS_test-atapi := $(AIO_LIBS)
+
+# The device model's drives (devmodel/drives.c) on the real block backend.
+UNIT_SRCS_test-drives := $(DM_LIB_SRCS)
+UNIT_LIBS_test-drives := $(DM_LIBS)
+UNIT_OBJS_test-drives := $(DM_BLOB_OBJ)

@@ -31,6 +31,7 @@
 #define PCI_BAR0      0x10
 #define PCI_INT_LINE  0x3c
 #define PCI_DEV_REGS  0x40
+#define FAKE_MAX_DRIVES 16
 
 struct dm_range {
 	struct dm *dm;
@@ -127,6 +128,8 @@ struct dm {
 	void *intx_route_opaque;
 	unsigned int sleeps, last_sleep;
 	struct dm_machine machine;
+	struct dm_drive *drives[FAKE_MAX_DRIVES];
+	unsigned int nr_drives;
 };
 
 static uint64_t size_mask(unsigned int size)
@@ -868,6 +871,49 @@ const char *fake_console(struct dm *dm)
 unsigned int fake_console_reports(struct dm *dm)
 {
 	return dm->console_reports;
+}
+
+/* -------------------------------------------------------------- drives */
+
+bool fake_drive_add(struct dm *dm, struct dm_drive *drive)
+{
+	if (dm->nr_drives == FAKE_MAX_DRIVES ||
+	    dm_drive_find(dm, drive->vdev))
+		return false;
+	dm->drives[dm->nr_drives++] = drive;
+	return true;
+}
+
+struct dm_drive *dm_drive_find(struct dm *dm, const char *vdev)
+{
+	for (unsigned int i = 0; i < dm->nr_drives; i++)
+		if (!strcmp(dm->drives[i]->vdev, vdev))
+			return dm->drives[i];
+	return NULL;
+}
+
+int fake_drive_change_media(struct dm *dm, const char *vdev, struct blk *blk,
+			    char *why, size_t why_len)
+{
+	struct dm_drive *d = dm_drive_find(dm, vdev);
+
+	if (!d) {
+		snprintf(why, why_len, "no drive %s", vdev);
+		return -1;
+	}
+	if (!d->cdrom) {
+		snprintf(why, why_len, "%s: not a CD drive", vdev);
+		return -1;
+	}
+	if (!d->change_media) {
+		snprintf(why, why_len, "%s: the drive does not support media "
+			 "changes", vdev);
+		return -1;
+	}
+	if (d->change_media(d->change_opaque, blk, why, why_len) < 0)
+		return -1;
+	d->blk = blk;
+	return 0;
 }
 
 /* ----------------------------------------------------------------- PCI */

@@ -12,7 +12,9 @@
  *   due timers in expiry order;
  * - host: fd watches that the test triggers (fake_fd_ready) or polls for
  *   real with poll() (fake_fd_poll);
- * - platform: reset/power-off requests, the power button, console reports.
+ * - platform: reset/power-off requests, the power button, console reports;
+ * - drives: the test attaches its own struct dm_drive (fake_drive_add) for
+ *   dm_drive_find(), and changes media as drives.c does.
  * Device options come from fake_opts_new("key=value,...").
  */
 #ifndef HVMKIT_FAKE_DM_H
@@ -113,6 +115,20 @@ bool fake_power_button(struct dm *dm);
 /* The last dm_report_console() text (NULL if none) and how many. */
 const char *fake_console(struct dm *dm);
 unsigned int fake_console_reports(struct dm *dm);
+
+/* -------------------------------------------------------------- drives */
+
+/* Attaches a drive for dm_drive_find() (as --drive does); the test owns
+ * drive and its blk and keeps both alive until fake_dm_free().  False if
+ * the vdev is taken or there are too many. */
+bool fake_drive_add(struct dm *dm, struct dm_drive *drive);
+/* What `hvmkit cd-insert`/`cd-eject` does in devmodel/drives.c: refuses
+ * (-1, reason in why) a missing or non-CD drive or one without a
+ * change_media handler, else calls the handler and, on success, sets
+ * drive->blk = blk.  Unlike drives.c it never closes a medium (the test
+ * owns them). */
+int fake_drive_change_media(struct dm *dm, const char *vdev, struct blk *blk,
+			    char *why, size_t why_len);
 
 /* ----------------------------------------------------------------- PCI */
 

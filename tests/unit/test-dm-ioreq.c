@@ -780,6 +780,81 @@ static void test_device_error_is_reported_not_printed(void **state)
 	finish(&hv);
 }
 
+/* ------------------------------------------------------ drives */
+
+static void test_drive_errors_are_reported(void **state)
+{
+	char spec[96];
+	const char *const missing[] = {
+		"--drive", "vdev=hda,target=/nonexistent/a.img", NULL };
+	const char *const unclaimed[] = { "--drive", spec, NULL };
+	struct fake_hv hv;
+	int fd;
+
+	(void)state;
+	memset(&hv, 0, sizeof(hv));
+	make_memfds(&hv);
+	spawn(&hv, missing);
+	send_setup(&hv, IOREQ_AREA_SIZE(NR_VCPUS));
+	expect_error_exit(&hv, "disk hda: /nonexistent/a.img: No such file");
+	finish(&hv);
+
+	/* Without --machine pc no device serves hda. */
+	snprintf(spec, sizeof(spec), "vdev=hda,target=/tmp/hvmkit-test-"
+		 "drive.XXXXXX");
+	fd = mkstemp(spec + strlen("vdev=hda,target="));
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 4096), 0);
+	close(fd);
+	memset(&hv, 0, sizeof(hv));
+	make_memfds(&hv);
+	spawn(&hv, unclaimed);
+	send_setup(&hv, IOREQ_AREA_SIZE(NR_VCPUS));
+	expect_error_exit(&hv, "disk hda: no controller for this vdev");
+	finish(&hv);
+	unlink(spec + strlen("vdev=hda,target="));
+}
+
+/* MEDIA after READY (sandboxed): refused with a reason for a drive that
+ * is not there, the descriptor it brought closed, the device model
+ * running on. */
+static void test_media_change_is_answered(void **state)
+{
+	struct fake_hv hv;
+	struct dm_msg_media m;
+	union {
+		struct dm_msg_media_ack a;
+		uint8_t raw[DM_MSG_MAX];
+	} r;
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	(void)state;
+	assert_true(fd >= 0);
+	start(&hv, NULL);
+	memset(&m, 0, sizeof(m));
+	strcpy(m.vdev, "hdc");
+	m.insert = 1;
+	strcpy(m.path, "/isos/x.iso");
+	send_msg(&hv, DM_MSG_MEDIA, &m, sizeof(m), &fd, 1);
+	expect_type(&hv, DM_MSG_MEDIA_ACK, &r);
+	assert_int_equal(r.a.req_seq, m.hdr.seq);
+	assert_int_equal(r.a.status, -ENODEV);
+	assert_string_equal(r.a.text, "no drive hdc");
+	m.insert = 0;
+	m.path[0] = '\0';
+	send_msg(&hv, DM_MSG_MEDIA, &m, sizeof(m), NULL, 0);
+	expect_type(&hv, DM_MSG_MEDIA_ACK, &r);
+	assert_int_equal(r.a.status, -ENODEV);
+	/* Still serving. */
+	expect_ack(&hv, send_simple(&hv, DM_MSG_PAUSE), 0);
+	/* An insert without its descriptor is a protocol error. */
+	m.insert = 1;
+	send_msg(&hv, DM_MSG_MEDIA, &m, sizeof(m), NULL, 0);
+	expect_error_exit(&hv, "MEDIA came with 0 descriptors");
+	finish(&hv);
+	close(fd);
+}
+
 static void find_devmodel(void)
 {
 	const char *env = getenv("HVMKIT_DEVMODEL");
@@ -821,6 +896,8 @@ int main(void)
 		cmocka_unit_test(test_bad_ioreq_is_fatal),
 		cmocka_unit_test(test_bad_setup_is_reported_not_printed),
 		cmocka_unit_test(test_device_error_is_reported_not_printed),
+		cmocka_unit_test(test_drive_errors_are_reported),
+		cmocka_unit_test(test_media_change_is_answered),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

@@ -603,6 +603,43 @@ static void test_ctl_check(void **state)
 	assert_false(ctl_check(&st, sizeof(st), 0, 5, why, sizeof(why)));
 }
 
+static void test_ctl_check_media(void **state)
+{
+	struct dm_msg_media m;
+	char why[160];
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	m.hdr = (struct dm_msg_hdr){ .magic = DM_PROTO_MAGIC,
+				     .version = DM_PROTO_VERSION,
+				     .type = DM_MSG_MEDIA, .len = sizeof(m),
+				     .seq = 7 };
+	strcpy(m.vdev, "hdc");
+	/* Eject: no descriptor; insert: exactly one. */
+	assert_true(ctl_check(&m, sizeof(m), 0, 7, why, sizeof(why)));
+	assert_false(ctl_check(&m, sizeof(m), 1, 7, why, sizeof(why)));
+	m.insert = 1;
+	strcpy(m.path, "/isos/x.iso");
+	assert_true(ctl_check(&m, sizeof(m), 1, 7, why, sizeof(why)));
+	assert_false(ctl_check(&m, sizeof(m), 0, 7, why, sizeof(why)));
+	assert_false(ctl_check(&m, sizeof(m), 2, 7, why, sizeof(why)));
+	m.insert = 2;
+	assert_false(ctl_check(&m, sizeof(m), 1, 7, why, sizeof(why)));
+	m.insert = 1;
+	/* Unterminated or unprintable names. */
+	memset(m.vdev, 'a', sizeof(m.vdev));
+	assert_false(ctl_check(&m, sizeof(m), 1, 7, why, sizeof(why)));
+	strcpy(m.vdev, "");
+	assert_false(ctl_check(&m, sizeof(m), 1, 7, why, sizeof(why)));
+	strcpy(m.vdev, "hd\nc");
+	assert_false(ctl_check(&m, sizeof(m), 1, 7, why, sizeof(why)));
+	strcpy(m.vdev, "hdc");
+	memset(m.path, 'x', sizeof(m.path));
+	assert_false(ctl_check(&m, sizeof(m), 1, 7, why, sizeof(why)));
+	strcpy(m.path, "/isos/x.iso");
+	assert_false(ctl_check(&m, sizeof(m) - 4, 1, 7, why, sizeof(why)));
+}
+
 static void test_ioreq_check(void **state)
 {
 	struct ioreq r = { .addr = 0x3f8, .size = 1, .count = 1,
@@ -751,6 +788,31 @@ static void test_command_line(void **state)
 	log_set_error_hook(NULL);
 }
 
+static void test_command_line_drives(void **state)
+{
+	struct dm_args a;
+	char *ok[] = { "dm", "--control-fd", "3", "--drive",
+		       "vdev=hda,target=/a.img", "--drive=/b.iso,,hdc,cdrom",
+		       NULL };
+	char *bad[] = { "dm", "--control-fd", "3", "--drive",
+			"vdev=xvda,target=/a.img", NULL };
+	char *twice[] = { "dm", "--control-fd", "3", "--drive",
+			  "vdev=hda,target=/a.img", "--drive", "/b.img,,hda",
+			  NULL };
+
+	(void)state;
+	assert_int_equal(dm_args_parse(6, ok, &a), 0);
+	assert_int_equal(a.nr_drives, 2);
+	assert_string_equal(a.drives[0], "vdev=hda,target=/a.img");
+	assert_string_equal(a.drives[1], "/b.iso,,hdc,cdrom");
+	dm_args_free(&a);
+	assert_int_equal(a.nr_drives, 0);
+	log_set_error_hook(quiet_errors);
+	assert_int_equal(dm_args_parse(5, bad, &a), -1);
+	assert_int_equal(dm_args_parse(7, twice, &a), -1);
+	log_set_error_hook(NULL);
+}
+
 /* -------------------------------------------------- guest memory */
 
 static void test_guest_memory_bounds(void **state)
@@ -851,9 +913,11 @@ int main(void)
 		T(test_guest_memory_bounds),
 		T(test_paused_clock_and_timers),
 		cmocka_unit_test(test_ctl_check),
+		cmocka_unit_test(test_ctl_check_media),
 		cmocka_unit_test(test_ioreq_check),
 		cmocka_unit_test(test_device_options),
 		cmocka_unit_test(test_command_line),
+		cmocka_unit_test(test_command_line_drives),
 #undef T
 	};
 

@@ -145,6 +145,30 @@ static void test_device_model_options(void **state)
 	assert_int_equal(PARSE(&opts, "-f", "fw", "--dm-timeout=5"), -1);
 }
 
+/* --disk: checked with the disk spec parser, passed on as --drive. */
+static void test_disk_options(void **state)
+{
+	(void)state;
+	assert_int_equal(PARSE(&opts, "-f", "fw", "--disk",
+			       "vdev=hda,target=/a.img", "--disk=/b.iso,,hdc,"
+			       "cdrom"), 0);
+	assert_int_equal(opts.dm.nr_drives, 2);
+	assert_string_equal(opts.dm.drives[0], "vdev=hda,target=/a.img");
+	assert_string_equal(opts.dm.drives[1], "/b.iso,,hdc,cdrom");
+	assert_int_equal(PARSE(&opts, "-f", "fw"), 0);
+	assert_int_equal(opts.dm.nr_drives, 0);
+	/* Bad specs, twice the same vdev, no IDE or no device model. */
+	assert_int_equal(PARSE(&opts, "-f", "fw", "--disk",
+			       "vdev=hda,format=qcow2,target=/a"), -1);
+	assert_int_equal(PARSE(&opts, "-f", "fw", "--disk", "/a,,xvda"), -1);
+	assert_int_equal(PARSE(&opts, "-f", "fw", "--disk", "/a,,hda",
+			       "--disk", "vdev=hda,target=/b"), -1);
+	assert_int_equal(PARSE(&opts, "-f", "fw", "--machine", "none",
+			       "--disk", "/a,,hda"), -1);
+	assert_int_equal(PARSE(&opts, "-f", "fw", "--device-model", "none",
+			       "--disk", "/a,,hda"), -1);
+}
+
 static void test_management_options(void **state)
 {
 	(void)state;
@@ -341,6 +365,7 @@ int main(void)
 		cmocka_unit_test(test_on_triple_fault),
 		cmocka_unit_test(test_lifecycle_actions),
 		cmocka_unit_test(test_device_model_options),
+		cmocka_unit_test(test_disk_options),
 		cmocka_unit_test(test_management_options),
 		cmocka_unit_test(test_other_flags),
 		cmocka_unit_test(test_missing_firmware_fails),

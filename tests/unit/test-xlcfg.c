@@ -911,8 +911,8 @@ static void test_action_unknown(void **state)
 static void test_unsupported_key(void **state)
 {
 	(void)state;
-	expect_load_error("disk = [ 'file:/img,xvda,w' ]\n",
-			  SRC ":3: disk: not supported yet");
+	expect_load_error("vif = [ 'bridge=xenbr0' ]\n",
+			  SRC ":3: vif: not supported yet");
 }
 
 static void test_unsupported_key_turned_on(void **state)
@@ -978,6 +978,137 @@ static void test_override_error_in_mapping(void **state)
 	assert_int_equal(domain_config_load(&dc, &cfg, &d), -1);
 	assert_string_equal(d.error, "<command line>:2: memory: expected a "
 			    "number, got \"lots\"");
+}
+
+/* ------------------------------------------------------------- disks */
+
+/* The --disk arguments of argv joined with '|'. */
+static void disk_args(char *got, size_t len)
+{
+	struct launch_params lp = {
+		.hypervisor = "/bin/hv", .control_socket = "/s", .ready_fd = -1,
+	};
+	char **argv = domain_config_argv(&dc, &lp);
+
+	assert_non_null(argv);
+	got[0] = '\0';
+	for (char **a = argv; *a; a++) {
+		if (strcmp(*a, "--disk"))
+			continue;
+		assert_non_null(a[1]);
+		strncat(got, a[1], len - strlen(got) - 2);
+		strcat(got, "|");
+	}
+	argv_free(argv);
+}
+
+static void test_disk_forms(void **state)
+{
+	char text[600], want[700], got[1000];
+
+	(void)state;
+	snprintf(text, sizeof(text),
+		 "disk = [ '%s,raw,hda,rw',\n"
+		 "         'format=raw, vdev=hdb, access=ro, target=%s',\n"
+		 "         ',hdc:cdrom,r',\n"
+		 "         'vdev=hdd,cache=writethrough,target=%s' ]\n",
+		 fw_path, fw_path, fw_path);
+	assert_int_equal(load(text), 0);
+	assert_int_equal(dc.nr_disks, 4);
+	disk_args(got, sizeof(got));
+	snprintf(want, sizeof(want),
+		 "vdev=hda,access=rw,target=%s|"
+		 "vdev=hdb,access=ro,target=%s|"
+		 "vdev=hdc,access=ro,devtype=cdrom,target=|"
+		 "vdev=hdd,access=rw,cache=writethrough,target=%s|",
+		 fw_path, fw_path, fw_path);
+	assert_string_equal(got, want);
+}
+
+static void test_disk_single_string_and_empty_list(void **state)
+{
+	char text[300], got[600];
+
+	(void)state;
+	snprintf(text, sizeof(text), "disk = '%s,,hda'\n", fw_path);
+	assert_int_equal(load(text), 0);
+	assert_int_equal(dc.nr_disks, 1);
+	domain_config_free(&dc);
+	xlcfg_free(&cfg);
+	xlcfg_init(&cfg);
+	assert_int_equal(load("disk = []\n"), 0);
+	assert_int_equal(dc.nr_disks, 0);
+	disk_args(got, sizeof(got));
+	assert_string_equal(got, "");
+}
+
+/* A relative target is made absolute against the current directory. */
+static void test_disk_relative_target(void **state)
+{
+	char text[300], want[700], got[1000], *cwd;
+	const char *base = strrchr(fw_path, '/') + 1;
+
+	(void)state;
+	cwd = getcwd(NULL, 0);
+	assert_non_null(cwd);
+	assert_int_equal(chdir("/tmp"), 0);
+	snprintf(text, sizeof(text), "disk = [ 'file:%s,hda,w' ]\n", base);
+	assert_int_equal(load(text), 0);
+	disk_args(got, sizeof(got));
+	snprintf(want, sizeof(want), "vdev=hda,access=rw,target=/tmp/%s|",
+		 base);
+	assert_string_equal(got, want);
+	assert_int_equal(chdir(cwd), 0);
+	free(cwd);
+}
+
+static void test_disk_errors(void **state)
+{
+	char text[300], want[600];
+
+	(void)state;
+	/* The spec's own error, at the line of the item. */
+	snprintf(text, sizeof(text), "disk = [ '%s,,hda',\n"
+		 "  'vdev=hdb,format=qcow2,target=%s' ]\n", fw_path, fw_path);
+	snprintf(want, sizeof(want), SRC ":4: disk: \"vdev=hdb,format=qcow2,"
+		 "target=%s\": format=qcow2: only raw images are supported",
+		 fw_path);
+	expect_load_error(text, want);
+}
+
+static void test_disk_unknown_vdev(void **state)
+{
+	(void)state;
+	expect_load_error("disk = [ 'file:/img,xvda,w' ]\n",
+			  SRC ":3: disk: \"file:/img,xvda,w\": vdev xvda: only "
+			  "IDE disks hda-hdd are supported yet");
+}
+
+static void test_disk_twice(void **state)
+{
+	char text[300], want[600];
+
+	(void)state;
+	snprintf(text, sizeof(text), "disk = [ '%s,,hda', '%s,,hda' ]\n",
+		 fw_path, fw_path);
+	snprintf(want, sizeof(want), SRC ":3: disk: \"%s,,hda\": hda is "
+		 "attached twice", fw_path);
+	expect_load_error(text, want);
+}
+
+static void test_disk_missing_image(void **state)
+{
+	(void)state;
+	expect_load_error("disk = [ '/nonexistent/a.img,,hda' ]\n",
+			  SRC ":3: disk: /nonexistent/a.img: No such file or "
+			  "directory");
+}
+
+static void test_disk_nested_list(void **state)
+{
+	(void)state;
+	expect_load_error("disk = [ [ 'x' ] ]\n",
+			  SRC ":3: disk: expected a string, got a list");
 }
 
 static void test_argv(void **state)
@@ -1184,6 +1315,14 @@ int main(void)
 		T(test_number_as_name),
 		T(test_override_error_in_mapping),
 		T(test_argv),
+		T(test_disk_forms),
+		T(test_disk_single_string_and_empty_list),
+		T(test_disk_relative_target),
+		T(test_disk_errors),
+		T(test_disk_unknown_vdev),
+		T(test_disk_twice),
+		T(test_disk_missing_image),
+		T(test_disk_nested_list),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -1,0 +1,394 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Intel 82371SB PIIX3 IDE interface, function 1 (00:01.1), after the
+ * 82371FB/82371SB datasheet (Intel 290550): the PCI configuration
+ * registers of the IDE function (IDETIM 40h-43h, SIDETIM 44h) and the
+ * bus master IDE I/O registers in BAR4 (bmdma.c), with the two legacy
+ * ATA channels of the PC (ATA/ATAPI-6 section 7, ata.c):
+ *
+ *   primary:   command block 1F0h-1F7h, control block 3F6h, IRQ 14
+ *   secondary: command block 170h-177h, control block 376h,  IRQ 15
+ *
+ * The PCI core keeps the header: 8086:7010, class 010180h (IDE, both
+ * channels in legacy ("compatibility") mode, bus master capable: what
+ * SeaBIOS, OVMF, Linux ata_piix and Windows' pciide expect), header type
+ * 0, subsystem 1af4:1100 (as QEMU), no interrupt pin (the channels use
+ * the ISA IRQs 14 and 15, edge-triggered), and BAR4, a 16-byte I/O BAR.
+ * The legacy ports are claimed whatever the command register and IDETIM
+ * say (QEMU does the same; the chip decodes them when IDETIM bit 15 is
+ * set, which is its reset value here).  0x3F7 belongs to the floppy
+ * controller and is not claimed.
+ *
+ * Drives: hda/hdb are the primary master/slave, hdc/hdd the secondary's
+ * (xl.cfg vdev names); each present one is claimed from the device
+ * model's drive list.  A disk needs an image; a CD drive may be empty
+ * and takes media changes (atapi.c).
+ *
+ * Deliberate deviations:
+ * - The timing registers (IDETIM, SIDETIM) and the rest of the
+ *   configuration space are plain storage: timings mean nothing here.
+ *   IDETIM resets to 8000h (decode enabled), the datasheet's 0000h would
+ *   disable the legacy ports, which firmware that does not program the
+ *   chip (OVMF, SeaBIOS) relies on.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hvmkit/log.h"
+#include "ide.h"
+#include "pc.h"
+
+#define PIIX_IDE_VENDOR      0x8086
+#define PIIX_IDE_DEVICE      0x7010
+#define PIIX_IDE_CLASS       0x010180
+#define SUBSYS_VENDOR_QEMU   0x1af4
+#define SUBSYS_QEMU          0x1100
+
+#define CFG_DEV_START        0x40
+#define CFG_SIZE             256
+#define CFG_IDETIM_PRI       0x40
+#define CFG_IDETIM_SEC       0x42
+#define  IDETIM_IDE_DECODE   0x8000
+
+#define BM_BAR               4
+#define BM_BAR_SIZE          16
+
+static const struct {
+	uint16_t cmd, ctl;
+	unsigned int irq;
+} legacy[2] = {
+	{ 0x1f0, 0x3f6, 14 },
+	{ 0x170, 0x376, 15 },
+};
+
+static const char *const vdevs[2][2] = {
+	{ "hda", "hdb" },
+	{ "hdc", "hdd" },
+};
+
+/* ----------------------------------------------------------- ports */
+
+static uint64_t cmd_port_read(void *opaque, uint64_t off, unsigned int size)
+{
+	struct ide_channel *ch = opaque;
+	uint64_t v = 0;
+
+	if (off == 0)
+		return ide_data_read(ch, size);
+	for (unsigned int i = 0; i < size; i++) {
+		uint64_t b = off + i < 8 ? ide_cmd_read(ch,
+						       (unsigned int)(off + i))
+					 : 0xff;
+
+		v |= b << (8 * i);
+	}
+	return v;
+}
+
+static void cmd_port_write(void *opaque, uint64_t off, uint64_t value,
+			   unsigned int size)
+{
+	struct ide_channel *ch = opaque;
+
+	if (off == 0) {
+		ide_data_write(ch, (uint32_t)value, size);
+		return;
+	}
+	for (unsigned int i = 0; i < size && off + i < 8; i++)
+		ide_cmd_write(ch, (unsigned int)(off + i),
+			      (uint8_t)(value >> (8 * i)));
+}
+
+static const struct dm_io_ops cmd_port_ops = {
+	.read = cmd_port_read,
+	.write = cmd_port_write,
+};
+
+static uint64_t ctl_port_read(void *opaque, uint64_t off, unsigned int size)
+{
+	(void)off;
+	(void)size;
+	return ide_alt_status(opaque) | ~0xffull;
+}
+
+static void ctl_port_write(void *opaque, uint64_t off, uint64_t value,
+			   unsigned int size)
+{
+	(void)off;
+	(void)size;
+	ide_ctl_write(opaque, (uint8_t)value);
+}
+
+static const struct dm_io_ops ctl_port_ops = {
+	.read = ctl_port_read,
+	.write = ctl_port_write,
+};
+
+/* --------------------------------------------------- PCI function */
+
+static uint32_t piix_ide_config_read(void *opaque, unsigned int offset,
+				     unsigned int size)
+{
+	struct piix_ide *ide = opaque;
+	uint32_t v = 0;
+
+	if (size > 4 || offset + size > CFG_SIZE)
+		return 0xffffffffu;
+	for (unsigned int i = 0; i < size; i++)
+		v |= (uint32_t)ide->cfg[offset + i] << (8 * i);
+	return v;
+}
+
+static void piix_ide_config_write(void *opaque, unsigned int offset,
+				  unsigned int size, uint32_t value)
+{
+	struct piix_ide *ide = opaque;
+
+	if (size > 4 || offset + size > CFG_SIZE)
+		return;
+	for (unsigned int i = 0; i < size; i++)
+		if (offset + i >= CFG_DEV_START)
+			ide->cfg[offset + i] = (uint8_t)(value >> (8 * i));
+}
+
+static uint64_t piix_ide_bar_read(void *opaque, unsigned int bar,
+				  uint64_t offset, unsigned int size)
+{
+	struct piix_ide *ide = opaque;
+	uint64_t v = 0;
+
+	if (bar != BM_BAR)
+		return ~0ull;
+	for (unsigned int i = 0; i < size; i++) {
+		uint64_t o = offset + i;
+		uint64_t b = o < BM_BAR_SIZE ?
+			     bm_readb(&ide->ch[o >> 3], (unsigned int)(o & 7)) :
+			     0xff;
+
+		v |= b << (8 * i);
+	}
+	return v;
+}
+
+static void piix_ide_bar_write(void *opaque, unsigned int bar,
+			       uint64_t offset, uint64_t value,
+			       unsigned int size)
+{
+	struct piix_ide *ide = opaque;
+	int cmd_byte = -1;
+
+	if (bar != BM_BAR)
+		return;
+	/* The command byte last: a write that also clears status bits
+	 * must not clear what starting the transfer sets. */
+	for (unsigned int i = 0; i < size; i++) {
+		uint64_t o = offset + i;
+
+		if (o >= BM_BAR_SIZE)
+			break;
+		if ((o & 7) == 0)
+			cmd_byte = (int)i;
+		else
+			bm_writeb(&ide->ch[o >> 3], (unsigned int)(o & 7),
+				  (uint8_t)(value >> (8 * i)));
+	}
+	if (cmd_byte >= 0) {
+		uint64_t o = offset + (unsigned int)cmd_byte;
+
+		bm_writeb(&ide->ch[o >> 3], 0,
+			  (uint8_t)(value >> (8 * cmd_byte)));
+	}
+}
+
+static void piix_ide_config_reset(struct piix_ide *ide)
+{
+	memset(ide->cfg + CFG_DEV_START, 0, CFG_SIZE - CFG_DEV_START);
+	ide->cfg[CFG_IDETIM_PRI + 1] = IDETIM_IDE_DECODE >> 8;
+	ide->cfg[CFG_IDETIM_SEC + 1] = IDETIM_IDE_DECODE >> 8;
+}
+
+/* The PCI core's reset (after pc.c's piix_ide_reset()). */
+static void piix_ide_pci_reset(void *opaque)
+{
+	piix_ide_config_reset(opaque);
+}
+
+static const struct pci_ops piix_ide_pci_ops = {
+	.name = "piix3-ide",
+	.reset = piix_ide_pci_reset,
+	.config_read = piix_ide_config_read,
+	.config_write = piix_ide_config_write,
+	.bar_read = piix_ide_bar_read,
+	.bar_write = piix_ide_bar_write,
+};
+
+/* ---------------------------------------------------------- drives */
+
+static int attach_drive(struct piix_ide *ide, struct ide_dev *d,
+			const char *vdev)
+{
+	struct dm_drive *drive = dm_drive_find(ide->dm, vdev);
+
+	snprintf(d->vdev, sizeof(d->vdev), "%s", vdev);
+	if (!drive)
+		return 0;
+	if (drive->claimed) {
+		log_error("ide: drive %s is already claimed by another "
+			  "controller", vdev);
+		return -1;
+	}
+	if (!drive->cdrom && !drive->blk) {
+		log_error("ide: disk %s has no image", vdev);
+		return -1;
+	}
+	if (posix_memalign((void **)&d->buf, 4096, IDE_BUF_SIZE)) {
+		d->buf = NULL;
+		log_error("ide: out of memory");
+		return -1;
+	}
+	memset(d->buf, 0, IDE_BUF_SIZE);
+	drive->claimed = true;
+	d->present = true;
+	d->atapi = drive->cdrom;
+	d->drive = drive;
+	d->blk = drive->blk;
+	if (d->atapi) {
+		drive->change_media = atapi_change_media;
+		drive->change_opaque = d;
+		if (d->blk && blk_size(d->blk) % CD_SECTOR)
+			log_warn("%s: %s is not a whole number of 2048-byte "
+				 "CD sectors; the last %llu bytes cannot be "
+				 "read", vdev, blk_path(d->blk),
+				 (unsigned long long)(blk_size(d->blk) %
+						      CD_SECTOR));
+	} else {
+		d->sectors = blk_size(d->blk) / IDE_SECTOR;
+		d->wcache_default = blk_write_cache(d->blk);
+	}
+	return 0;
+}
+
+static int channel_init(struct piix_ide *ide, unsigned int i)
+{
+	struct ide_channel *ch = &ide->ch[i];
+	char name[16];
+
+	ch->ide = ide;
+	ch->index = i;
+	ch->bm.cache = calloc(BM_PRD_MAX, sizeof(*ch->bm.cache));
+	if (!ch->bm.cache) {
+		log_error("ide: out of memory");
+		return -1;
+	}
+	for (unsigned int u = 0; u < 2; u++) {
+		ch->dev[u].ch = ch;
+		ch->dev[u].unit = u;
+		if (attach_drive(ide, &ch->dev[u], vdevs[i][u]) < 0)
+			return -1;
+	}
+	ch->irq = dm_irq_get(ide->dm, legacy[i].irq, DM_IRQ_MODE_EDGE);
+	if (!ch->irq) {
+		log_error("ide: cannot get IRQ %u", legacy[i].irq);
+		return -1;
+	}
+	snprintf(name, sizeof(name), "ide%u", i);
+	ch->cmd_range = dm_claim(ide->dm, DM_SPACE_PIO, legacy[i].cmd, 8,
+				 &cmd_port_ops, ch, 0, name);
+	snprintf(name, sizeof(name), "ide%u-ctl", i);
+	ch->ctl_range = dm_claim(ide->dm, DM_SPACE_PIO, legacy[i].ctl, 1,
+				 &ctl_port_ops, ch, 0, name);
+	if (!ch->cmd_range || !ch->ctl_range) {
+		log_error("ide: cannot claim ports %#x-%#x and %#x",
+			  legacy[i].cmd, legacy[i].cmd + 7, legacy[i].ctl);
+		return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------- lifecycle */
+
+void piix_ide_reset(struct piix_ide *ide)
+{
+	if (!ide)
+		return;
+	if (ide->cfg)
+		piix_ide_config_reset(ide);
+	for (unsigned int i = 0; i < 2; i++)
+		ide_channel_reset(&ide->ch[i]);
+}
+
+struct piix_ide *piix_ide_create(struct dm *dm, unsigned int devfn)
+{
+	static const struct pci_ids ids = {
+		.vendor = PIIX_IDE_VENDOR,
+		.device = PIIX_IDE_DEVICE,
+		.subsystem_vendor = SUBSYS_VENDOR_QEMU,
+		.subsystem = SUBSYS_QEMU,
+		.revision = 0x00,
+		.class_code = PIIX_IDE_CLASS,
+		.header_type = 0x00,
+		.interrupt_pin = 0,
+	};
+	struct pci_bar_desc bars[6] = { { 0 } };
+	struct piix_ide *ide = calloc(1, sizeof(*ide));
+
+	if (!ide) {
+		log_error("ide: out of memory");
+		return NULL;
+	}
+	ide->dm = dm;
+	for (unsigned int i = 0; i < 2; i++)
+		if (channel_init(ide, i) < 0)
+			goto fail;
+	bars[BM_BAR] = (struct pci_bar_desc){
+		.size = BM_BAR_SIZE, .space = DM_SPACE_PIO,
+	};
+	ide->fn = dm_pci_register(dm, devfn, &ids, bars, &piix_ide_pci_ops,
+				  ide);
+	if (!ide->fn) {
+		log_error("ide: cannot register PCI function 00:%02x.%x",
+			  devfn >> 3, devfn & 7);
+		goto fail;
+	}
+	ide->cfg = pci_config_bytes(ide->fn);
+	piix_ide_reset(ide);
+	return ide;
+
+fail:
+	piix_ide_destroy(ide);
+	return NULL;
+}
+
+/* At device-model teardown: the PCI function stays registered with the
+ * core (there is no way to take it back), so nothing may touch 00:01.1
+ * afterwards.  Requests in flight are waited for; the media belong to
+ * the drive list, which closes them. */
+void piix_ide_destroy(struct piix_ide *ide)
+{
+	if (!ide)
+		return;
+	for (unsigned int i = 0; i < 2; i++) {
+		struct ide_channel *ch = &ide->ch[i];
+
+		for (unsigned int u = 0; u < 2; u++) {
+			struct ide_dev *d = &ch->dev[u];
+
+			if (!d->present)
+				continue;
+			ide_cancel(d);
+			if (d->drive->change_opaque == d) {
+				d->drive->change_media = NULL;
+				d->drive->change_opaque = NULL;
+			}
+			d->drive->claimed = false;
+			free(d->buf);
+		}
+		if (ch->cmd_range)
+			dm_release(ide->dm, ch->cmd_range);
+		if (ch->ctl_range)
+			dm_release(ide->dm, ch->ctl_range);
+		free(ch->bm.cache);
+	}
+	free(ide);
+}
