@@ -211,19 +211,17 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
 ifeq ($(CONFIG_FUZZER),y)
 fuzz: $(FUZZ_BIN) $(FUZZ_IDE_BIN)
 $(FUZZ_IDE_BIN): $(FUZZ_IDE_SRCS) \
-		$(wildcard devmodel/*.h hw/ide/*.h tests/unit/*.h)
+		$(wildcard devmodel/*.h hw/ide/*.h tests/unit/*.h tests/fuzz/*.h)
 	@mkdir -p $(dir $@)
 	$(call quiet,FUZZCC,$@)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -pthread $(FUZZ_IDE_SRCS) $(AIO_LIBS) \
 		-o $@
 $(FUZZ_BIN): $(FUZZ_SRCS) $(DM_BLOB_OBJ) \
-		$(wildcard devmodel/*.h hw/ide/*.h tests/unit/*.h)
+		$(wildcard devmodel/*.h hw/ide/*.h tests/unit/*.h tests/fuzz/*.h)
 	@mkdir -p $(dir $@)
 	$(call quiet,FUZZCC,$@)
-	$(Q)$(FUZZ_CC) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=undefined -D_FILE_OFFSET_BITS=64 \
-		-Iinclude -Idevmodel -Itests/unit -pthread $(FUZZ_SRCS) \
-		$(DM_BLOB_OBJ) $(AIO_LIBS) -o $@
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -pthread $(FUZZ_SRCS) $(DM_BLOB_OBJ) \
+		$(AIO_LIBS) -o $@
 else
 fuzz:
 	@echo "libFuzzer (clang) not configured: the fuzz target is not built"

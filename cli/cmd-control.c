@@ -217,9 +217,10 @@ static bool vdev_word(const char *v)
 }
 
 /*
- * hvmkit cd-insert DOM VDEV FILE / cd-eject DOM VDEV (xl's names): the
- * hypervisor opens FILE itself (read-only) and hands it to the device
- * model, so FILE is made absolute here: the hypervisor runs in "/".
+ * hvmkit cd-insert DOM [VDEV] FILE / cd-eject DOM [VDEV] (xl's names;
+ * without VDEV, the domain's only CD drive, sent as "-"): the hypervisor
+ * opens FILE itself (read-only) and hands it to the device model, so FILE
+ * is made absolute here: the hypervisor runs in "/".
  */
 static int media_command(const char *cmd, int argc, char **argv)
 {
@@ -228,6 +229,7 @@ static int media_command(const char *cmd, int argc, char **argv)
 	struct domain_ref ref;
 	struct ctl_reply r;
 	char *line = NULL, *abs = NULL, *cwd = NULL;
+	char *args[3];
 	int rc;
 
 	optind = 0;
@@ -239,14 +241,19 @@ static int media_command(const char *cmd, int argc, char **argv)
 	argv += optind;
 	if (argc < 1)
 		return usage_error(cmd, "no domain given");
-	if (argc < 2)
-		return usage_error(cmd, "no virtual device given (e.g. hdc)");
-	if (insert && argc < 3)
+	if (insert && argc < 2)
 		return usage_error(cmd, "no image file given");
 	if (argc > want)
 		return usage_error(cmd, "unexpected argument '%s'",
 				   argv[want]);
-	if (!vdev_word(argv[1]))
+	if (argc < want) {
+		/* No VDEV: the domain's only CD drive. */
+		args[0] = argv[0];
+		args[1] = (char *)"-";
+		if (insert)
+			args[2] = argv[1];
+		argv = args;
+	} else if (!vdev_word(argv[1]))
 		return usage_error(cmd, "'%s' is not a virtual device name "
 				   "(e.g. hdc)", argv[1]);
 	if (insert && (!argv[2][0] || strpbrk(argv[2], "\r\n")))

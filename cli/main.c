@@ -53,12 +53,12 @@ static const struct command commands[] = {
 	{ "destroy", cmd_destroy, "DOM",
 	  "stop a domain immediately",
 	  "Waits until its processes are gone (killing them after 10 s).\n" },
-	{ "cd-insert", cmd_cd_insert, "DOM VDEV FILE",
+	{ "cd-insert", cmd_cd_insert, "DOM [VDEV] FILE",
 	  "put an image into a domain's CD drive",
 	  "VDEV is the drive's name in the configuration (e.g. hdc); FILE\n"
 	  "is a raw (ISO) image, opened read-only.  The guest sees a media\n"
 	  "change; if it has locked the tray, the command fails.\n" },
-	{ "cd-eject", cmd_cd_eject, "DOM VDEV",
+	{ "cd-eject", cmd_cd_eject, "DOM [VDEV]",
 	  "take the medium out of a domain's CD drive",
 	  "Fails if the guest has locked the tray.\n" },
 };

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "dm-link.h"
+#include "hvmkit/disk-spec.h"
 #include "hvmkit/dm-proto.h"
 #include "hvmkit/log.h"
 #include "vm.h"
@@ -262,8 +263,41 @@ static bool vdev_valid(const char *v, size_t n)
 	return true;
 }
 
+/* VDEV "-": the domain's one CD drive (hvmkit cd-insert DOM FILE).  Its
+ * name into vdev; false with an error reply if there is none or several. */
+static bool only_cd_drive(struct vm *vm, char *vdev, struct reply *r)
+{
+	const struct dm_config *cfg = &vm->dm->cfg;
+	unsigned int found = 0;
+	char names[64] = "", err[160];
+
+	for (unsigned int i = 0; i < cfg->nr_drives; i++) {
+		struct disk_spec d;
+
+		if (disk_spec_parse(cfg->drives[i], &d, err, sizeof(err)) < 0)
+			continue; /* checked at start-up */
+		if (d.cdrom) {
+			if (!found++)
+				snprintf(vdev, DM_VDEV_MAX, "%s", d.vdev);
+			snprintf(names + strlen(names),
+				 sizeof(names) - strlen(names), "%s%s",
+				 found > 1 ? ", " : "", d.vdev);
+		}
+		disk_spec_free(&d);
+	}
+	if (found == 1)
+		return true;
+	if (!found)
+		reply_add(r, "error the domain has no CD drive\n");
+	else
+		reply_add(r, "error the domain has %u CD drives (%s): name "
+			  "one\n", found, names);
+	return false;
+}
+
 /* "cd-insert VDEV PATH" (PATH: the rest of the line) or "cd-eject
- * VDEV"; arg is what follows the command word ("" or " ..."). */
+ * VDEV"; arg is what follows the command word ("" or " ...").  VDEV "-"
+ * is the domain's only CD drive. */
 static void cmd_media(struct vm *vm, bool insert, const char *arg,
 		      struct reply *r)
 {
@@ -281,7 +315,14 @@ static void cmd_media(struct vm *vm, bool insert, const char *arg,
 			  "cd-insert VDEV PATH" : "cd-eject VDEV");
 		return;
 	}
-	if (!vdev_valid(arg, vlen)) {
+	if (vlen == 1 && arg[0] == '-') {
+		if (!vm->dm) {
+			reply_add(r, "error the domain has no CD drive\n");
+			return;
+		}
+		if (!only_cd_drive(vm, vdev, r))
+			return;
+	} else if (!vdev_valid(arg, vlen)) {
 		/* Shown to the user: unprintable bytes as '?'. */
 		char shown[DM_VDEV_MAX + 4];
 		size_t n = vlen < DM_VDEV_MAX ? vlen : DM_VDEV_MAX;
@@ -292,9 +333,10 @@ static void cmd_media(struct vm *vm, bool insert, const char *arg,
 		strcpy(shown + n, vlen > n ? "..." : "");
 		reply_add(r, "error no drive %s\n", shown);
 		return;
+	} else {
+		memcpy(vdev, arg, vlen);
+		vdev[vlen] = '\0';
 	}
-	memcpy(vdev, arg, vlen);
-	vdev[vlen] = '\0';
 	if (insert) {
 		fd = open_medium(path, r);
 		if (fd < 0)

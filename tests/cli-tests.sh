@@ -249,16 +249,12 @@ expect_error pause-bad-name 1 '^hvmkit: error: "../x" is not a valid domain name
 # that does not exist.
 expect_error cd-insert-no-domain 2 "^hvmkit: error: cd-insert: no domain given" \
 	cd-insert
-expect_error cd-insert-no-vdev 2 "^hvmkit: error: cd-insert: no virtual device given" \
-	cd-insert "$DOM"
 expect_error cd-insert-no-file 2 "^hvmkit: error: cd-insert: no image file given" \
-	cd-insert "$DOM" hdc
+	cd-insert "$DOM"
 expect_error cd-insert-extra 2 "^hvmkit: error: cd-insert: unexpected argument 'more'" \
 	cd-insert "$DOM" hdc x.iso more
 expect_error cd-insert-bad-vdev 2 "^hvmkit: error: cd-insert: 'h c' is not a virtual device name" \
 	cd-insert "$DOM" 'h c' x.iso
-expect_error cd-eject-no-vdev 2 "^hvmkit: error: cd-eject: no virtual device given" \
-	cd-eject "$DOM"
 expect_error cd-eject-extra 2 "^hvmkit: error: cd-eject: unexpected argument 'x.iso'" \
 	cd-eject "$DOM" hdc x.iso
 expect_error cd-eject-option 2 "^hvmkit: error: cd-eject: unknown option '-f'" \
@@ -281,7 +277,7 @@ expect_error config-disk-missing 1 \
 
 kvm_cases="create-list pause-unpause create-paused duplicate-name reset
 	destroy destroy-again hypervisor-refuses stale-socket no-console console
-	cd-insert cd-insert-relative cd-insert-missing-file cd-insert-no-drive
+	cd-insert cd-insert-relative cd-insert-missing-file cd-insert-no-drive cd-insert-only-drive
 	cd-eject cd-eject-not-a-cd cd-insert-directory cd-insert-control-char
 	domctl-media-usage cd-insert-timeout"
 skip_kvm_cases() {
@@ -469,7 +465,7 @@ fi
 # disk (hda); the guest (hlt-idle) never looks at them, the device model's
 # IDE controller takes the media.
 cd_cases="cd-insert cd-insert-relative cd-insert-missing-file
-	cd-insert-no-drive cd-eject cd-eject-not-a-cd cd-insert-directory
+	cd-insert-no-drive cd-eject cd-insert-only-drive cd-eject-not-a-cd cd-insert-directory
 	cd-insert-control-char domctl-media-usage cd-insert-timeout"
 
 # domctl_raw CMD: sends CMD to $DOM's control socket as it is, with \0
@@ -501,12 +497,6 @@ cd_media_cases() {
 		"disk = [ '$WORK/hd.img,raw,hda,rw', ',hdc:cdrom,r' ]"
 	hvmkit create "$WORK/cd.cfg"
 	pid=$(created_pid)
-	if [ "$rc" -ne 0 ] && grep -q 'no controller for this vdev' "$WORK/err"; then
-		for c in $cd_cases; do
-			skip "$c" "the device model has no IDE controller yet (hw/ide)"
-		done
-		return
-	fi
 	if [ "$rc" -ne 0 ] || [ -z "$pid" ]; then
 		for c in $cd_cases; do
 			fail "$c" "create: status $rc: $(oneline "$WORK/err")"
@@ -549,6 +539,18 @@ cd_media_cases() {
 			fail cd-eject "second eject: status $rc: $(oneline "$WORK/err")"
 		else
 			pass cd-eject
+		fi
+	fi
+	# Without VDEV: the domain's only CD drive (hdc here).
+	hvmkit cd-insert "$DOM" "$WORK/cd1.iso"
+	if [ "$rc" -ne 0 ] || [ -s "$WORK/err" ]; then
+		fail cd-insert-only-drive "status $rc: $(oneline "$WORK/err")"
+	else
+		hvmkit cd-eject "$DOM"
+		if [ "$rc" -ne 0 ] || [ -s "$WORK/err" ]; then
+			fail cd-insert-only-drive "cd-eject DOM: status $rc: $(oneline "$WORK/err")"
+		else
+			pass cd-insert-only-drive
 		fi
 	fi
 	expect_error_keep cd-eject-not-a-cd 1 \

@@ -55,8 +55,8 @@
  *                  wait for DRQ (bounded), the CDB through the data port
  *  12 clock        u32 nanoseconds
  *  13 BM command   u8 channel (bit 0), u8 value
- * Port choices below NR_PORT_CHOICES pick 1F0h-1F7h, 3F6h, 170h-177h,
- * 376h, then BM_BASE + 0-15; other values read a u16 port number.
+ * Port choices 0-33 pick 1F0h-1F7h, 3F6h, 170h-177h, 376h, then
+ * BM_BASE + 0-15; other values read a u16 port number.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -76,7 +76,7 @@
 #include "block.h"
 #include "device.h"
 #include "fake-dm.h"
-#include "hvmkit/log.h"
+#include "fuzz-ops.h"
 #include "pc.h"
 
 #define RAM_SIZE     (2u << 20)
@@ -89,9 +89,6 @@
 #define IDE_DEVFN    0x09
 #define BM_BASE      0xc000
 #define PACKET_SPINS 64
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 enum op {
 	OP_PIO_READ,
@@ -116,15 +113,9 @@ static const uint16_t fixed_ports[] = {
 	0x170, 0x171, 0x172, 0x173, 0x174, 0x175, 0x176, 0x177, 0x376,
 };
 #define NR_FIXED_PORTS (sizeof(fixed_ports) / sizeof(fixed_ports[0]))
-#define NR_PORT_CHOICES (NR_FIXED_PORTS + 16)
+#define NR_BM_PORTS    16
 
-static const unsigned int access_sizes[] = { 1, 2, 4, 1 };
 static const char *const vdevs[4] = { "hda", "hdb", "hdc", "hdd" };
-
-struct input {
-	const uint8_t *p;
-	size_t left;
-};
 
 struct rig {
 	struct dm *dm;
@@ -193,57 +184,7 @@ int io_destroy(io_context_t ctx)
 	return syscall(SYS_io_destroy, ctx) < 0 ? -errno : 0;
 }
 
-/* ------------------------------------------------------------ input */
-
-static bool take(struct input *in, void *buf, size_t len)
-{
-	if (in->left < len)
-		return false;
-	memcpy(buf, in->p, len);
-	in->p += len;
-	in->left -= len;
-	return true;
-}
-
-static bool take_u8(struct input *in, uint8_t *v)
-{
-	return take(in, v, 1);
-}
-
-static bool take_le(struct input *in, uint64_t *v, size_t len)
-{
-	uint8_t b[8];
-
-	if (!take(in, b, len))
-		return false;
-	*v = 0;
-	for (size_t i = 0; i < len; i++)
-		*v |= (uint64_t)b[i] << (8 * i);
-	return true;
-}
-
-static bool take_u32(struct input *in, uint32_t *v)
-{
-	uint64_t x;
-
-	if (!take_le(in, &x, 4))
-		return false;
-	*v = (uint32_t)x;
-	return true;
-}
-
 /* ------------------------------------------------------------ images */
-
-static bool quiet_errors(const char *msg)
-{
-	static bool verbose, checked;
-
-	if (!checked) {
-		verbose = getenv("FUZZ_IDE_VERBOSE") != NULL;
-		checked = true;
-	}
-	return !verbose && msg;
-}
 
 static void die(const char *what)
 {
@@ -381,79 +322,24 @@ static void rig_destroy(struct rig *r)
 
 /* ---------------------------------------------------------- operations */
 
-static bool pick_port(struct input *in, uint16_t *port)
-{
-	uint64_t any;
-	uint8_t c;
-
-	if (!take_u8(in, &c))
-		return false;
-	if (c < NR_FIXED_PORTS) {
-		*port = fixed_ports[c];
-	} else if (c < NR_PORT_CHOICES) {
-		*port = (uint16_t)(BM_BASE + c - NR_FIXED_PORTS);
-	} else {
-		if (!take_le(in, &any, 2))
-			return false;
-		*port = (uint16_t)any;
-	}
-	return true;
-}
-
+/* The fixed ports, then the bus-master block. */
 static bool op_pio(struct rig *r, struct input *in, unsigned int size,
 		   bool write)
 {
 	uint16_t port;
-	uint32_t v;
 
-	if (!pick_port(in, &port))
-		return false;
-	if (!write) {
-		fake_pio_read(r->dm, port, size);
-		return true;
-	}
-	if (!take_u32(in, &v))
-		return false;
-	fake_pio_write(r->dm, port, v, size);
-	return true;
+	return fuzz_pick_port(in, fixed_ports, NR_FIXED_PORTS, BM_BASE,
+			      NR_BM_PORTS, &port) &&
+	       fuzz_pio(r->dm, in, port, size, write);
 }
 
 static bool op_pci(struct rig *r, struct input *in, unsigned int size,
 		   bool write)
 {
 	uint8_t offset;
-	uint32_t v;
 
-	if (!take_u8(in, &offset))
-		return false;
-	if (!write) {
-		fake_pci_config_read(r->dm, IDE_DEVFN, offset, size);
-		return true;
-	}
-	if (!take_u32(in, &v))
-		return false;
-	fake_pci_config_write(r->dm, IDE_DEVFN, offset, size, v);
-	return true;
-}
-
-static bool op_ram_write(struct rig *r, struct input *in)
-{
-	uint32_t addr;
-	uint8_t len;
-	size_t n;
-
-	if (!take_u32(in, &addr) || !take_u8(in, &len))
-		return false;
-	addr %= RAM_SIZE;
-	n = len;
-	if (n > in->left)
-		n = in->left;
-	if (n > RAM_SIZE - addr)
-		n = RAM_SIZE - addr;
-	memcpy(fake_ram(r->dm) + addr, in->p, n);
-	in->p += n;
-	in->left -= n;
-	return true;
+	return take_u8(in, &offset) &&
+	       fuzz_pci(r->dm, in, IDE_DEVFN, offset, size, write);
 }
 
 static bool op_prd(struct rig *r, struct input *in)
@@ -651,7 +537,7 @@ static bool run_op(struct rig *r, struct input *in)
 
 	if (!take_u8(in, &opcode))
 		return false;
-	size = access_sizes[(opcode >> 4) & 3];
+	size = fuzz_access_size(opcode);
 	switch ((opcode & 0x0f) % NR_OPS) {
 	case OP_PIO_READ:
 		return op_pio(r, in, size, false);
@@ -662,7 +548,7 @@ static bool run_op(struct rig *r, struct input *in)
 	case OP_PCI_WRITE:
 		return op_pci(r, in, size, true);
 	case OP_RAM_WRITE:
-		return op_ram_write(r, in);
+		return fuzz_ram_write(r->dm, in, RAM_SIZE);
 	case OP_PRD:
 		return op_prd(r, in);
 	case OP_POLL:
@@ -698,9 +584,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	/* Guest-mistake warnings are the normal case here. */
-	log_init("fuzz-ide", LOG_ERROR);
-	log_set_error_hook(quiet_errors);
+	fuzz_log_init("fuzz-ide", "FUZZ_IDE_VERBOSE");
 	images_create();
 	return 0;
 }

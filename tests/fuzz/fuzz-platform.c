@@ -66,7 +66,7 @@
 
 #include "device.h"
 #include "fake-dm.h"
-#include "hvmkit/log.h"
+#include "fuzz-ops.h"
 #include "pc.h"
 
 #define RAM_SIZE     (2u << 20)
@@ -75,9 +75,6 @@
 #define MAX_CLOCK_NS 1000000000u
 #define DEFAULT_PM_BASE 0x600
 #define RTC_START_TIME 1704067190 /* 2023-12-31 23:59:50 UTC */
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 enum op {
 	OP_PIO_READ,
@@ -105,19 +102,12 @@ static const uint16_t fixed_ports[] = {
 	PIIX4_PM_GPE0_BASE + 3,
 };
 #define NR_FIXED_PORTS (sizeof(fixed_ports) / sizeof(fixed_ports[0]))
-#define NR_PORT_CHOICES (NR_FIXED_PORTS + PIIX4_PM_IO_LEN)
 
 static const unsigned int pci_devfns[] = { 0x00, 0x08, 0x0b };
-static const unsigned int access_sizes[] = { 1, 2, 4, 1 };
 
 struct platform {
 	struct dm *dm;
 	struct pc_parts parts;
-};
-
-struct input {
-	const uint8_t *p;
-	size_t left;
 };
 
 /* ---------------------------------------------------- the host's time */
@@ -137,57 +127,7 @@ int clock_gettime(clockid_t clk, struct timespec *ts)
 	return (int)syscall(SYS_clock_gettime, clk, ts);
 }
 
-/* ------------------------------------------------------------ input */
-
-static bool take(struct input *in, void *buf, size_t len)
-{
-	if (in->left < len)
-		return false;
-	memcpy(buf, in->p, len);
-	in->p += len;
-	in->left -= len;
-	return true;
-}
-
-static bool take_u8(struct input *in, uint8_t *v)
-{
-	return take(in, v, 1);
-}
-
-static bool take_le(struct input *in, uint64_t *v, size_t len)
-{
-	uint8_t b[8];
-
-	if (!take(in, b, len))
-		return false;
-	*v = 0;
-	for (size_t i = 0; i < len; i++)
-		*v |= (uint64_t)b[i] << (8 * i);
-	return true;
-}
-
-static bool take_u32(struct input *in, uint32_t *v)
-{
-	uint64_t x;
-
-	if (!take_le(in, &x, 4))
-		return false;
-	*v = (uint32_t)x;
-	return true;
-}
-
 /* ----------------------------------------------------------- platform */
-
-static bool quiet_errors(const char *msg)
-{
-	static bool verbose, checked;
-
-	if (!checked) {
-		verbose = getenv("FUZZ_PLATFORM_VERBOSE") != NULL;
-		checked = true;
-	}
-	return !verbose && msg;
-}
 
 static void platform_destroy(struct platform *p)
 {
@@ -237,84 +177,28 @@ static void platform_create(struct platform *p)
 
 /* ---------------------------------------------------------- operations */
 
-static bool pick_port(struct platform *p, struct input *in, uint16_t *port)
-{
-	uint64_t any;
-	uint8_t c;
-	uint16_t pm_base;
-
-	if (!take_u8(in, &c))
-		return false;
-	if (c < NR_FIXED_PORTS) {
-		*port = fixed_ports[c];
-	} else if (c < NR_PORT_CHOICES) {
-		pm_base = piix4_pm_io_base(p->parts.pm);
-		if (!pm_base)
-			pm_base = DEFAULT_PM_BASE;
-		*port = (uint16_t)(pm_base + (c - NR_FIXED_PORTS));
-	} else {
-		if (!take_le(in, &any, 2))
-			return false;
-		*port = (uint16_t)any;
-	}
-	return true;
-}
-
+/* The fixed ports, then the PM block at its programmed base (or 0x600). */
 static bool op_pio(struct platform *p, struct input *in, unsigned int size,
 		   bool write)
 {
-	uint16_t port;
-	uint32_t v;
+	uint16_t port, pm_base = piix4_pm_io_base(p->parts.pm);
 
-	if (!pick_port(p, in, &port))
-		return false;
-	if (!write) {
-		fake_pio_read(p->dm, port, size);
-		return true;
-	}
-	if (!take_u32(in, &v))
-		return false;
-	fake_pio_write(p->dm, port, v, size);
-	return true;
+	if (!pm_base)
+		pm_base = DEFAULT_PM_BASE;
+	return fuzz_pick_port(in, fixed_ports, NR_FIXED_PORTS, pm_base,
+			      PIIX4_PM_IO_LEN, &port) &&
+	       fuzz_pio(p->dm, in, port, size, write);
 }
 
 static bool op_pci(struct platform *p, struct input *in, unsigned int size,
 		   bool write)
 {
 	uint8_t fn, offset;
-	uint32_t v;
 
 	if (!take_u8(in, &fn) || !take_u8(in, &offset))
 		return false;
 	fn %= sizeof(pci_devfns) / sizeof(pci_devfns[0]);
-	if (!write) {
-		fake_pci_config_read(p->dm, pci_devfns[fn], offset, size);
-		return true;
-	}
-	if (!take_u32(in, &v))
-		return false;
-	fake_pci_config_write(p->dm, pci_devfns[fn], offset, size, v);
-	return true;
-}
-
-static bool op_ram_write(struct platform *p, struct input *in)
-{
-	uint32_t addr;
-	uint8_t len;
-	size_t n;
-
-	if (!take_u32(in, &addr) || !take_u8(in, &len))
-		return false;
-	addr %= RAM_SIZE;
-	n = len;
-	if (n > in->left)
-		n = in->left;
-	if (n > RAM_SIZE - addr)
-		n = RAM_SIZE - addr;
-	memcpy(fake_ram(p->dm) + addr, in->p, n);
-	in->p += n;
-	in->left -= n;
-	return true;
+	return fuzz_pci(p->dm, in, pci_devfns[fn], offset, size, write);
 }
 
 static void put_be32(uint8_t *b, uint32_t v)
@@ -401,7 +285,7 @@ static bool run_op(struct platform *p, struct input *in)
 
 	if (!take_u8(in, &opcode))
 		return false;
-	size = access_sizes[(opcode >> 4) & 3];
+	size = fuzz_access_size(opcode);
 	switch ((opcode & 0x0f) % NR_OPS) {
 	case OP_PIO_READ:
 		return op_pio(p, in, size, false);
@@ -412,7 +296,7 @@ static bool run_op(struct platform *p, struct input *in)
 	case OP_PCI_WRITE:
 		return op_pci(p, in, size, true);
 	case OP_RAM_WRITE:
-		return op_ram_write(p, in);
+		return fuzz_ram_write(p->dm, in, RAM_SIZE);
 	case OP_CLOCK:
 		if (!take_u32(in, &ns))
 			return false;
@@ -443,9 +327,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	/* Guest-mistake warnings are the normal case here. */
-	log_init("fuzz-platform", LOG_ERROR);
-	log_set_error_hook(quiet_errors);
+	fuzz_log_init("fuzz-platform", "FUZZ_PLATFORM_VERBOSE");
 	return 0;
 }
 

@@ -8,13 +8,15 @@ READ/WRITE MULTIPLE, DMA through PRD tables, ATAPI packets (PIO and DMA),
 media changes, resets in flight, and the PRD mistakes the device must
 survive (outside RAM, no EOT, zero lengths)."""
 
-import os
 import struct
 import sys
 
-PIO_READ, PIO_WRITE, PCI_READ, PCI_WRITE, RAM_WRITE, PRD, POLL, RESET, \
-    MEDIA, BURST, ATA, PACKET, CLOCK, BM_CMD = range(14)
-SIZE = {1: 0, 2: 1, 4: 2}
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from fuzz_seeds import (  # noqa: E402
+    PIO_READ, PIO_WRITE, PCI_READ, PCI_WRITE, op, ram, write_seeds)
+
+# The operations after the five both input formats have (fuzz_seeds.py).
+PRD, POLL, RESET, MEDIA, BURST, ATA, PACKET, CLOCK, BM_CMD = range(5, 14)
 
 # Port choices: fuzz-ide.c's fixed_ports[], then the bus-master block.
 CMD = {0: 0, 1: 9}          # channel -> index of its command block
@@ -22,10 +24,6 @@ CTL = {0: 8, 1: 17}
 BM = 18                      # + offset 0-15
 
 CFG_SLAVE_CD, CFG_EMPTY_HDD, CFG_RO_DISK = 1, 2, 4
-
-
-def op(code, size=1):
-    return bytes([code | SIZE[size] << 4])
 
 
 def inp(ch, reg, size=1):
@@ -51,10 +49,6 @@ def pci_wr(off, value, size=4):
 
 def pci_rd(off, size=4):
     return op(PCI_READ, size) + bytes([off])
-
-
-def ram(addr, data):
-    return op(RAM_WRITE) + struct.pack('<IB', addr, len(data)) + data
 
 
 def prd(table, entries, ch=0):
@@ -224,16 +218,5 @@ SEEDS = {
 }
 
 
-def main():
-    out_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                           'corpus-ide')
-    if len(sys.argv) > 1:
-        out_dir = sys.argv[1]
-    os.makedirs(out_dir, exist_ok=True)
-    for name, data in SEEDS.items():
-        with open(os.path.join(out_dir, name), 'wb') as f:
-            f.write(data)
-
-
 if __name__ == '__main__':
-    main()
+    write_seeds(SEEDS, 'corpus-ide')

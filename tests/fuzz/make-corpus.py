@@ -6,13 +6,16 @@ the top of fuzz-platform.c) that do what SeaBIOS and Linux do with the
 platform: detect fw_cfg, walk its directory, fetch files by DMA, enable the
 PM block, program the RTC, talk to the i8042, route PIRQs, reset."""
 
-import os
 import struct
 import sys
 
-PIO_READ, PIO_WRITE, PCI_READ, PCI_WRITE, RAM_WRITE, CLOCK, FW_CFG_DMA, \
-    FW_CFG_READ, RESET, KBD, MOUSE, POWER_BUTTON = range(12)
-SIZE = {1: 0, 2: 1, 4: 2}
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from fuzz_seeds import (  # noqa: E402
+    PIO_READ, PIO_WRITE, PCI_READ, PCI_WRITE, op, ram, write_seeds)
+
+# The operations after the five both input formats have (fuzz_seeds.py).
+CLOCK, FW_CFG_DMA, FW_CFG_READ, RESET, KBD, MOUSE, POWER_BUTTON = \
+    range(5, 12)
 
 # Port choices: indexes into fuzz-platform.c's fixed_ports[], then the PM
 # block (24 + offset), then 0xff followed by any u16 port.
@@ -26,10 +29,6 @@ SELECT, READ, SKIP, WRITE = 0x08, 0x02, 0x04, 0x10
 # fw_cfg files as fuzz-platform.c adds them: ACPI (tables, rsdp, loader),
 # SMBIOS (tables, anchor), then its 64-byte writable file.
 WRITABLE = 0x25
-
-
-def op(code, size=1):
-    return bytes([code | SIZE[size] << 4])
 
 
 def port(p):
@@ -54,10 +53,6 @@ def pci_rd(fn, off, size=4):
 
 def pci_wr(fn, off, value, size=4):
     return op(PCI_WRITE, size) + bytes([fn, off]) + struct.pack('<I', value)
-
-
-def ram(addr, data):
-    return op(RAM_WRITE) + struct.pack('<IB', addr, len(data)) + data
 
 
 def clock(ns):
@@ -133,16 +128,5 @@ SEEDS = {
 }
 
 
-def main():
-    out_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                           'corpus')
-    if len(sys.argv) > 1:
-        out_dir = sys.argv[1]
-    os.makedirs(out_dir, exist_ok=True)
-    for name, data in SEEDS.items():
-        with open(os.path.join(out_dir, name), 'wb') as f:
-            f.write(data)
-
-
 if __name__ == '__main__':
-    main()
+    write_seeds(SEEDS, 'corpus')

@@ -83,6 +83,26 @@ bool ide_fx_free(struct ide_fx *f)
 	return clean;
 }
 
+int ide_fx_setup(void **state)
+{
+	fake_errors_capture();
+	*state = ide_fx_new();
+	return 0;
+}
+
+int ide_fx_teardown(void **state)
+{
+	bool clean = ide_fx_free(*state);
+
+	fake_errors_release();
+	return clean ? 0 : -1;
+}
+
+uint8_t *ide_ram(struct ide_fx *f)
+{
+	return fake_ram(f->dm);
+}
+
 void ide_image(struct ide_fx *f, const char *name, uint64_t size,
 	       bool pattern, char *path, size_t path_len)
 {
@@ -398,56 +418,48 @@ void pio_out(struct ide_fx *f, unsigned int ch, const void *buf,
 	}
 }
 
-uint8_t pio_read_blocks(struct ide_fx *f, unsigned int ch, void *buf,
-			size_t bytes, size_t block)
+/* The PIO data-in (in) or data-out (out) protocol, block by block. */
+static uint8_t pio_blocks(struct ide_fx *f, unsigned int ch, uint8_t *in,
+			  const uint8_t *out, size_t bytes, size_t block)
 {
-	uint8_t *p = buf;
 	size_t done = 0;
 	uint8_t st;
 
 	while (done < bytes) {
 		size_t n = bytes - done < block ? bytes - done : block;
+		/* Data-in: one interrupt per DRQ block (ATA/ATAPI-6 9.6).
+		 * Data-out: none before the first block, one before each
+		 * further block (9.7). */
+		unsigned int irqs = out && !done ? 0 : 1;
 
 		st = ide_wait(f, ch);
 		if (!(st & ST_DRQ) || (st & ST_ERR))
 			return st;
-		/* One interrupt per DRQ block (ATA/ATAPI-6 9.6). */
-		if (ide_irq_new(f, ch) != 1)
-			fail_msg("PIO data-in block at byte %zu: %u "
-				 "interrupts, expected 1", done,
-				 ide_irq_new(f, ch));
+		if (ide_irq_new(f, ch) != irqs)
+			fail_msg("PIO data-%s block at byte %zu: %u "
+				 "interrupts, expected %u", out ? "out" : "in",
+				 done, ide_irq_new(f, ch), irqs);
 		ide_in(f, ch, REG_STATUS);
 		ide_irq_mark(f, ch);
-		pio_in(f, ch, p + done, n, 2);
+		if (out)
+			pio_out(f, ch, out + done, n, 2);
+		else
+			pio_in(f, ch, in + done, n, 2);
 		done += n;
 	}
 	return ide_wait(f, ch);
 }
 
+uint8_t pio_read_blocks(struct ide_fx *f, unsigned int ch, void *buf,
+			size_t bytes, size_t block)
+{
+	return pio_blocks(f, ch, buf, NULL, bytes, block);
+}
+
 uint8_t pio_write_blocks(struct ide_fx *f, unsigned int ch, const void *buf,
 			 size_t bytes, size_t block)
 {
-	const uint8_t *p = buf;
-	size_t done = 0;
-	uint8_t st;
-
-	while (done < bytes) {
-		size_t n = bytes - done < block ? bytes - done : block;
-
-		st = ide_wait(f, ch);
-		if (!(st & ST_DRQ) || (st & ST_ERR))
-			return st;
-		/* No interrupt before the first block, one before each
-		 * further block (ATA/ATAPI-6 9.7). */
-		if (ide_irq_new(f, ch) != (done ? 1u : 0u))
-			fail_msg("PIO data-out block at byte %zu: %u "
-				 "interrupts", done, ide_irq_new(f, ch));
-		ide_in(f, ch, REG_STATUS);
-		ide_irq_mark(f, ch);
-		pio_out(f, ch, p + done, n, 2);
-		done += n;
-	}
-	return ide_wait(f, ch);
+	return pio_blocks(f, ch, NULL, buf, bytes, block);
 }
 
 uint8_t ata_identify(struct ide_fx *f, unsigned int ch, unsigned int dev,

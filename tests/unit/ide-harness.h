@@ -127,6 +127,16 @@ struct ide_fx *ide_fx_new(void);
 /* Destroys the controller, closes the media, removes the files; false
  * if the fake device model found something left behind. */
 bool ide_fx_free(struct ide_fx *f);
+/* cmocka setup and teardown: a new fixture in *state, with the fake
+ * device model's error messages captured; the teardown fails if
+ * ide_fx_free() does. */
+int ide_fx_setup(void **state);
+int ide_fx_teardown(void **state);
+/* A test with those (cmocka.h must come first). */
+#define IDE_TEST(fn) \
+	cmocka_unit_test_setup_teardown(fn, ide_fx_setup, ide_fx_teardown)
+/* Guest RAM (IDE_RAM_SIZE bytes from guest-physical 0). */
+uint8_t *ide_ram(struct ide_fx *f);
 
 /* Creates dir/name with size bytes: the sector pattern (pattern_fill)
  * if pattern, else sparse zeros.  Returns the path (static storage in f

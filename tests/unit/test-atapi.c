@@ -55,21 +55,6 @@
 
 /* ------------------------------------------------------------ fixtures */
 
-static int setup(void **state)
-{
-	fake_errors_capture();
-	*state = ide_fx_new();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	bool clean = ide_fx_free(*state);
-
-	fake_errors_release();
-	return clean ? 0 : -1;
-}
-
 /* A disk as hda (so the controller has both kinds) and the CD as hdc
  * with blocks blocks (0: no medium). */
 static struct ide_fx *start(void **state, unsigned int blocks)
@@ -84,11 +69,6 @@ static struct ide_fx *start(void **state, unsigned int blocks)
 }
 
 /* ------------------------------------------------------------- helpers */
-
-static uint8_t *ram(struct ide_fx *f)
-{
-	return fake_ram(f->dm);
-}
 
 static void put_be16(uint8_t *p, uint16_t v)
 {
@@ -1007,7 +987,7 @@ static void test_packet_dma(void **state)
 	uint8_t st;
 
 	drain_unit_attention(f);
-	memset(ram(f) + BUF0, 0xee, 0x40000);
+	memset(ide_ram(f) + BUF0, 0xee, 0x40000);
 	put_be32(cdb + 2, 7);
 	put_be16(cdb + 7, 3);
 	prd_write(f, PRD_TABLE, p, 2);
@@ -1031,9 +1011,9 @@ static void test_packet_dma(void **state)
 	assert_int_equal(ide_in(f, CH, REG_NSECT) & 3, IR_COD | IR_IO);
 	ide_in(f, CH, REG_STATUS);
 	bm_stop(f, CH);
-	assert_true(pattern_check(ram(f) + BUF0, 7 * BLK, BLK));
-	assert_true(pattern_check(ram(f) + BUF1, 8 * BLK, 2 * BLK));
-	assert_int_equal(ram(f)[BUF0 + BLK], 0xee);
+	assert_true(pattern_check(ide_ram(f) + BUF0, 7 * BLK, BLK));
+	assert_true(pattern_check(ide_ram(f) + BUF1, 8 * BLK, 2 * BLK));
+	assert_int_equal(ide_ram(f)[BUF0 + BLK], 0xee);
 
 	/* A DMA read past the end: CHECK CONDITION, the interrupt. */
 	put_be32(cdb + 2, CD_BLOCKS);
@@ -1111,7 +1091,7 @@ static void test_packet_abandoned(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) IDE_TEST(fn)
 		T(test_identify_packet),
 		T(test_identify_device_aborts),
 		T(test_resets_signature),

@@ -45,21 +45,6 @@
 
 /* ------------------------------------------------------------ fixtures */
 
-static int setup(void **state)
-{
-	fake_errors_capture();
-	*state = ide_fx_new();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	bool clean = ide_fx_free(*state);
-
-	fake_errors_release();
-	return clean ? 0 : -1;
-}
-
 /* One 4 MiB disk as hda. */
 static struct ide_fx *one_disk(void **state)
 {
@@ -71,11 +56,6 @@ static struct ide_fx *one_disk(void **state)
 }
 
 /* ------------------------------------------------------------- helpers */
-
-static uint8_t *ram(struct ide_fx *f)
-{
-	return fake_ram(f->dm);
-}
 
 static void identify(struct ide_fx *f, unsigned int ch, unsigned int dev,
 		     uint16_t w[256])
@@ -704,7 +684,7 @@ static void test_dma_read(void **state)
 	};
 	uint8_t st, bm;
 
-	memset(ram(f) + BUF0, 0xee, 0x90000);
+	memset(ide_ram(f) + BUF0, 0xee, 0x90000);
 	st = dma_cmd(f, 0, 0, ATA_READ_DMA, 50, 16, p, 3, true);
 	bm = bm_status(f, 0);
 	/* Interrupt=1, Active=0: the PRDs exactly covered the transfer
@@ -720,14 +700,14 @@ static void test_dma_read(void **state)
 	fake_pio_write(f->dm, bm_port(0, BM_STATUS), BM_ST_INTR, 1);
 	assert_int_equal(bm_status(f, 0) & BM_ST_INTR, 0);
 
-	assert_true(pattern_check(ram(f) + BUF0, 50 * 512, 2048));
-	assert_true(pattern_check(ram(f) + BUF1, 54 * 512, 4096));
-	assert_true(pattern_check(ram(f) + BUF2, 62 * 512, 2048));
+	assert_true(pattern_check(ide_ram(f) + BUF0, 50 * 512, 2048));
+	assert_true(pattern_check(ide_ram(f) + BUF1, 54 * 512, 4096));
+	assert_true(pattern_check(ide_ram(f) + BUF2, 62 * 512, 2048));
 	/* Nothing written around the buffers. */
-	assert_int_equal(ram(f)[BUF0 + 2048], 0xee);
-	assert_int_equal(ram(f)[BUF1 - 1], 0xee);
-	assert_int_equal(ram(f)[BUF1 + 4096], 0xee);
-	assert_int_equal(ram(f)[BUF2 + 2048], 0xee);
+	assert_int_equal(ide_ram(f)[BUF0 + 2048], 0xee);
+	assert_int_equal(ide_ram(f)[BUF1 - 1], 0xee);
+	assert_int_equal(ide_ram(f)[BUF1 + 4096], 0xee);
+	assert_int_equal(ide_ram(f)[BUF2 + 2048], 0xee);
 
 	/* READ DMA EXT, with the start bit set before the command. */
 	prd_write(f, PRD_TABLE, (struct prd[]){ { BUF0, 8 * 512, true } }, 1);
@@ -740,7 +720,7 @@ static void test_dma_read(void **state)
 			 BM_ST_INTR);
 	assert_int_equal(ide_irq_new(f, 0), 1);
 	bm_stop(f, 0);
-	assert_true(pattern_check(ram(f) + BUF0, 4000 * 512, 8 * 512));
+	assert_true(pattern_check(ide_ram(f) + BUF0, 4000 * 512, 8 * 512));
 }
 
 static void test_dma_write(void **state)
@@ -753,8 +733,8 @@ static void test_dma_write(void **state)
 	uint8_t back[4096];
 	uint8_t st;
 
-	write_data(ram(f) + BUF0, 1024, 0x11);
-	write_data(ram(f) + BUF1, 3072, 0x22);
+	write_data(ide_ram(f) + BUF0, 1024, 0x11);
+	write_data(ide_ram(f) + BUF1, 3072, 0x22);
 	st = dma_cmd(f, 0, 0, ATA_WRITE_DMA, 500, 8, p, 2, false);
 	assert_ok(st);
 	assert_int_equal(bm_status(f, 0) & (BM_ST_INTR | BM_ST_ACTIVE |
@@ -763,16 +743,16 @@ static void test_dma_write(void **state)
 	bm_stop(f, 0);
 	ide_in(f, 0, REG_STATUS);
 	file_read(f->paths[0], 500 * 512, back, sizeof(back));
-	assert_memory_equal(back, ram(f) + BUF0, 1024);
-	assert_memory_equal(back + 1024, ram(f) + BUF1, 3072);
+	assert_memory_equal(back, ide_ram(f) + BUF0, 1024);
+	assert_memory_equal(back + 1024, ide_ram(f) + BUF1, 3072);
 
-	write_data(ram(f) + BUF2, 4096, 0x77);
+	write_data(ide_ram(f) + BUF2, 4096, 0x77);
 	st = dma_cmd(f, 0, 0, ATA_WRITE_DMA_EXT, 0x700, 8,
 		     (struct prd[]){ { BUF2, 4096, true } }, 1, false);
 	assert_ok(st);
 	bm_stop(f, 0);
 	file_read(f->paths[0], 0x700 * 512, back, sizeof(back));
-	assert_memory_equal(back, ram(f) + BUF2, 4096);
+	assert_memory_equal(back, ide_ram(f) + BUF2, 4096);
 
 	/* Read back through DMA into other memory. */
 	st = dma_cmd(f, 0, 0, ATA_READ_DMA, 500, 8,
@@ -781,7 +761,7 @@ static void test_dma_write(void **state)
 	assert_ok(st);
 	bm_stop(f, 0);
 	file_read(f->paths[0], 500 * 512, back, sizeof(back));
-	assert_memory_equal(ram(f) + BUF2 + 0x10000, back, sizeof(back));
+	assert_memory_equal(ide_ram(f) + BUF2 + 0x10000, back, sizeof(back));
 }
 
 /* A byte count of 0 means 64 KiB (PIIX3 2.7.4, SFF-8038i); a sector
@@ -798,8 +778,8 @@ static void test_dma_zero_length_entries(void **state)
 	assert_int_equal(bm_status(f, 0) & (BM_ST_INTR | BM_ST_ACTIVE |
 					    BM_ST_ERROR), BM_ST_INTR);
 	bm_stop(f, 0);
-	assert_true(pattern_check(ram(f) + 0x100000, 2048 * 512, 0x10000));
-	assert_true(pattern_check(ram(f) + 0x200000, 2176 * 512, 0x10000));
+	assert_true(pattern_check(ide_ram(f) + 0x100000, 2048 * 512, 0x10000));
+	assert_true(pattern_check(ide_ram(f) + 0x200000, 2176 * 512, 0x10000));
 }
 
 /* READ DMA EXT with a count of 0: 65536 sectors (ATA/ATAPI-6 8.26),
@@ -827,7 +807,7 @@ static void test_dma_ext_count0(void **state)
 					    BM_ST_ERROR), BM_ST_INTR);
 	assert_int_equal(ide_irq_new(f, 0), 1);
 	bm_stop(f, 0);
-	assert_true(pattern_check(ram(f) + 0x100000, last * 512, 0x10000));
+	assert_true(pattern_check(ide_ram(f) + 0x100000, last * 512, 0x10000));
 	free(p);
 	free(buf);
 }
@@ -844,7 +824,7 @@ static void test_dma_prd_larger(void **state)
 			 BM_ST_INTR | BM_ST_ACTIVE);
 	bm_stop(f, 0);
 	assert_int_equal(bm_status(f, 0) & BM_ST_ACTIVE, 0);
-	assert_true(pattern_check(ram(f) + BUF0, 8 * 512, 2048));
+	assert_true(pattern_check(ide_ram(f) + BUF0, 8 * 512, 2048));
 }
 
 /* PRDs smaller than the transfer: the controller runs out (Active=0),
@@ -923,7 +903,7 @@ static void test_dma_bad_prd(void **state)
 	identify(f, 0, 0, w);
 	assert_ok(dma_cmd(f, 0, 0, ATA_READ_DMA, 1, 1,
 			  (struct prd[]){ { BUF0, 512, true } }, 1, true));
-	assert_true(pattern_check(ram(f) + BUF0, 512, 512));
+	assert_true(pattern_check(ide_ram(f) + BUF0, 512, 512));
 	bm_stop(f, 0);
 }
 
@@ -971,15 +951,15 @@ static void test_dma_direct_unaligned(void **state)
 	ide_start(f);
 	assert_ok(dma_cmd(f, 0, 0, ATA_READ_DMA, 33, 4, p, 2, true));
 	bm_stop(f, 0);
-	assert_true(pattern_check(ram(f) + BUF1 + 2, 33 * 512, 510));
-	assert_true(pattern_check(ram(f) + BUF0 + 6, 33 * 512 + 510, 1538));
-	write_data(ram(f) + BUF1 + 2, 510, 0x19);
-	write_data(ram(f) + BUF0 + 6, 1538, 0x91);
+	assert_true(pattern_check(ide_ram(f) + BUF1 + 2, 33 * 512, 510));
+	assert_true(pattern_check(ide_ram(f) + BUF0 + 6, 33 * 512 + 510, 1538));
+	write_data(ide_ram(f) + BUF1 + 2, 510, 0x19);
+	write_data(ide_ram(f) + BUF0 + 6, 1538, 0x91);
 	assert_ok(dma_cmd(f, 0, 0, ATA_WRITE_DMA, 77, 4, p, 2, false));
 	bm_stop(f, 0);
 	file_read(path, 77 * 512, back, sizeof(back));
-	assert_memory_equal(back, ram(f) + BUF1 + 2, 510);
-	assert_memory_equal(back + 510, ram(f) + BUF0 + 6, 1538);
+	assert_memory_equal(back, ide_ram(f) + BUF1 + 2, 510);
+	assert_memory_equal(back + 510, ide_ram(f) + BUF0 + 6, 1538);
 }
 
 /* -------------------------------------------------------------- LBA48 */
@@ -1013,7 +993,7 @@ static void test_lba48_big(void **state)
 	assert_ok(dma_cmd(f, 0, 0, ATA_READ_DMA_EXT, far2, 8,
 			  (struct prd[]){ { BUF0, 4096, true } }, 1, true));
 	bm_stop(f, 0);
-	assert_true(pattern_check(ram(f) + BUF0, far2 * 512, 4096));
+	assert_true(pattern_check(ide_ram(f) + BUF0, far2 * 512, 4096));
 
 	ata_cmd48(f, 0, 0, ATA_READ_SECTORS_EXT, 0, BIG_SECTS - 1, 1);
 	assert_ok(pio_read_blocks(f, 0, buf, 512, 512));
@@ -1125,7 +1105,7 @@ static void test_out_of_range(void **state)
 	assert_error(f, 0, st, ER_IDNF | ER_ABRT);
 
 	/* DMA: the device interrupts with the error, no data moved. */
-	memset(ram(f) + BUF0, 0xee, 512);
+	memset(ide_ram(f) + BUF0, 0xee, 512);
 	ide_irq_mark(f, 0);
 	prd_write(f, PRD_TABLE, (struct prd[]){ { BUF0, 512, true } }, 1);
 	bm_setup(f, 0, PRD_TABLE, true);
@@ -1136,7 +1116,7 @@ static void test_out_of_range(void **state)
 	assert_true(bm_status(f, 0) & BM_ST_INTR);
 	assert_int_equal(ide_irq_new(f, 0), 1);
 	bm_stop(f, 0);
-	assert_int_equal(ram(f)[BUF0], 0xee);
+	assert_int_equal(ide_ram(f)[BUF0], 0xee);
 
 	ata_cmd48(f, 0, 0, ATA_READ_DMA_EXT, 0, 1ull << 40, 1);
 	bm_setup(f, 0, PRD_TABLE, true);
@@ -1217,7 +1197,7 @@ static void test_read_only(void **state)
 	file_read(path, 3 * 512, back, sizeof(back));
 	assert_true(pattern_check(back, 3 * 512, 512));
 
-	write_data(ram(f) + BUF0, 512, 0x43);
+	write_data(ide_ram(f) + BUF0, 512, 0x43);
 	prd_write(f, PRD_TABLE, (struct prd[]){ { BUF0, 512, true } }, 1);
 	bm_setup(f, 0, PRD_TABLE, false);
 	ide_irq_mark(f, 0);
@@ -1319,7 +1299,7 @@ static void test_set_features(void **state)
 	assert_ok(dma_cmd(f, 0, 0, ATA_READ_DMA, 3, 1,
 			  (struct prd[]){ { BUF0, 512, true } }, 1, true));
 	bm_stop(f, 0);
-	assert_true(pattern_check(ram(f) + BUF0, 3 * 512, 512));
+	assert_true(pattern_check(ide_ram(f) + BUF0, 3 * 512, 512));
 }
 
 /* A disk the host configured write-through (cache=writethrough) stays
@@ -1419,13 +1399,13 @@ static void test_reset_during_dma(void **state)
 	identify(f, 0, 0, w);
 	assert_ok(dma_cmd(f, 0, 0, ATA_READ_DMA, 9, 1,
 			  (struct prd[]){ { BUF0, 512, true } }, 1, true));
-	assert_true(pattern_check(ram(f) + BUF0, 9 * 512, 512));
+	assert_true(pattern_check(ide_ram(f) + BUF0, 9 * 512, 512));
 	bm_stop(f, 0);
 
 	/* A PIO read abandoned by SRST halfway. */
 	ata_cmd28(f, 0, 0, ATA_READ_SECTORS, 0, 0, 4);
 	assert_true(ide_wait(f, 0) & ST_DRQ);
-	pio_in(f, 0, ram(f) + BUF0, 100, 2);
+	pio_in(f, 0, ide_ram(f) + BUF0, 100, 2);
 	ide_ctl(f, 0, CTL_SRST);
 	ide_ctl(f, 0, 0);
 	assert_int_equal(ide_wait(f, 0) & ST_DRQ, 0);
@@ -1472,8 +1452,8 @@ static void test_two_channels(void **state)
 	assert_true(bm_status(f, 1) & BM_ST_INTR);
 	bm_stop(f, 0);
 	bm_stop(f, 1);
-	assert_true(pattern_check(ram(f) + BUF0, 0, 512));
-	assert_memory_equal(ram(f) + BUF2, marker, 512);
+	assert_true(pattern_check(ide_ram(f) + BUF0, 0, 512));
+	assert_memory_equal(ide_ram(f) + BUF2, marker, 512);
 
 	/* Secondary PIO raises IRQ 15 only; a reset of the primary leaves
 	 * the secondary's command alone. */
@@ -1504,7 +1484,7 @@ static void test_two_channels(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) IDE_TEST(fn)
 		T(test_pci_identity),
 		T(test_bm_registers),
 		T(test_srst_signatures),
