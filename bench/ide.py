@@ -15,7 +15,7 @@ Figures, each the median of REPEAT runs:
                      the kernel and initramfs through BIOS disk calls (PIO),
                      the kernel's boot.  Lower is better.
   write              MiB/s of a sequential write of MIB MiB to hdb inside
-                     the guest: dd if=/dev/zero of=/dev/sdb bs=1M
+                     the guest: dd if=/dev/zero of=(hdb) bs=1M
                      oflag=direct conv=fsync (O_DIRECT, then FLUSH CACHE),
                      timed by the guest.  Higher is better.
   read               MiB/s of reading the same MiB back: dd iflag=direct

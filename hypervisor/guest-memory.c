@@ -5,6 +5,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <linux/kvm.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -13,6 +15,24 @@
 
 #include "hvmkit/log.h"
 #include "hvmkit/util.h"
+
+/* Whether shared memory may get transparent huge pages on request: the
+ * selected word of shmem_enabled ("always within_size advise [never] deny
+ * force") is not "never" or "deny". */
+static bool shmem_huge_pages_allowed(void)
+{
+	char buf[128] = "";
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/shmem_enabled",
+			"re");
+
+	if (!f)
+		return false;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	return strstr(buf, "[always]") || strstr(buf, "[within_size]") ||
+	       strstr(buf, "[advise]") || strstr(buf, "[force]");
+}
 
 int guest_memory_create(struct guest_memory *m, uint64_t ram_size,
 			uint8_t *firmware, uint64_t firmware_size)
@@ -53,6 +73,16 @@ int guest_memory_create(struct guest_memory *m, uint64_t ram_size,
 	}
 	/* Guest RAM has no place in a core dump of the hypervisor. */
 	madvise(m->ram, ram_size, MADV_DONTDUMP);
+	/* Transparent huge pages for guest RAM where the host allows them
+	 * for shared memory (shmem_enabled advise, always or within_size;
+	 * Linux's default is never): KVM then maps the guest with 2 MiB
+	 * nested page table entries, as QEMU's anonymous RAM gets under
+	 * the default "enabled" setting.  Failure changes nothing. */
+	if (madvise(m->ram, ram_size, MADV_HUGEPAGE) == 0 &&
+	    !shmem_huge_pages_allowed())
+		log_info("guest RAM stays in 4 KiB pages: the host's "
+			 "transparent_hugepage/shmem_enabled is 'never' "
+			 "(see HOST SETUP in hvmkit-hypervisor(1))");
 	m->firmware = firmware;
 	return 0;
 fail:

@@ -104,14 +104,14 @@ disk_checks() {
 	else
 		pass "$n/modules"
 	fi
-	has "$n" sda-present '^CHECK disk sda present sectors [1-9]'
-	has "$n" sda-ata-piix '^CHECK disk sda driver ata_piix pci 0000:00:01\.1$'
-	has "$n" sda-dma '^CHECK disk sda dma yes$'
-	has "$n" sdb-present '^CHECK disk sdb present sectors 131072$'
-	has "$n" sdb-dma '^CHECK disk sdb dma yes$'
-	has "$n" sdb-write-cache '\[sdb\] Write cache: enabled'
-	has "$n" sda-mbr '^CHECK sda mbr-signature 55aa$'
-	has "$n" sda-partition '^CHECK sda partition sda1$'
+	has "$n" hda-present '^CHECK disk hda present sectors [1-9]'
+	has "$n" hda-ata-piix '^CHECK disk hda driver ata_piix pci 0000:00:01\.1$'
+	has "$n" hda-dma '^CHECK disk hda dma yes$'
+	has "$n" hdb-present '^CHECK disk hdb present sectors 131072$'
+	has "$n" hdb-dma '^CHECK disk hdb dma yes$'
+	has "$n" hdb-write-cache '^CHECK disk hdb cache write back$'
+	has "$n" hda-mbr '^CHECK hda mbr-signature 55aa$'
+	has "$n" hda-partition '^CHECK hda partition 1$'
 	has "$n" flushed "^CHECK flushed $(wc -c <"$PATTERN")\$"
 }
 

@@ -2,17 +2,20 @@
 # Sourced by the test guest's /init (busybox sh) when the initramfs carries
 # kernel modules (tests/linux/mkinitramfs.sh --modules): loads them, waits
 # for the disks and prints "CHECK disk ..." lines.  With hvmkit.action=
-#   ide       checks sda (the boot disk), writes /pattern.bin to sdb at
+#   ide       checks hda (the boot disk), writes /pattern.bin to hdb at
 #             1 MiB with O_DIRECT, fsync (FLUSH CACHE), prints
 #             "CHECK flushed", reads it back (O_DIRECT) and compares,
-#             then powers off (tests/ide-tests.sh checks sdb's image)
+#             then powers off (tests/ide-tests.sh checks hdb's image)
 #   idekill   the same up to "CHECK flushed", then waits to be killed
 #   cdrom     checks sr0: the ISO 9660 descriptor, and the MD5 of the
 #             kernel file on the CD against hvmkit.md5=... (the host's)
-#   idebench  times sequential O_DIRECT writes and reads on sdb
+#   idebench  times sequential O_DIRECT writes and reads on hdb
 #             (hvmkit.mib=N MiB, 1 MiB blocks; bench/ide.py) and prints
 #             "BENCH ..." lines
 # it powers off when done; with other actions it returns to /init.
+# hda and hdb are the primary channel's master and slave, found by their
+# ATA position: the kernel probes them in parallel, so which one becomes
+# sda is not fixed.
 # Uses $action, $cmdline and say() from /init.
 
 while read -r m; do
@@ -33,27 +36,42 @@ wait_for() {
 	done
 }
 
-# disk_report NAME: its size, the PCI driver behind it, the ATA transfer
-# mode libata chose and whether that is DMA.
+# ata_disk ID: the name of the disk at position ID (0 master, 1 slave) of
+# the first ATA channel (.../ata1/host*/target*/H:C:ID:0/block/NAME).
+ata_disk() {
+	local d
+	for d in /sys/block/sd*; do
+		case $(readlink -f "$d") in
+		*/ata1/*:*:"$1":0/block/*) basename "$d"; return ;;
+		esac
+	done
+}
+
+# disk_report LABEL NAME: its size, the PCI driver behind it, the ATA
+# transfer mode libata chose and whether that is DMA; lines say LABEL.
 disk_report() {
-	local n=$1 path pci ata id mode
-	if [ ! -e "/sys/block/$n" ]; then
-		say "CHECK disk $n missing"
+	local l=$1 n=$2 path pci ata id mode
+	if [ -z "$n" ] || [ ! -e "/sys/block/$n" ]; then
+		say "CHECK disk $l missing"
 		return 1
 	fi
-	say "CHECK disk $n present sectors $(cat "/sys/block/$n/size")"
+	say "CHECK disk $l is $n"
+	say "CHECK disk $l present sectors $(cat "/sys/block/$n/size")"
 	# /sys/devices/pci0000:00/0000:00:01.1/ata1/host0/target0:0:0/0:0:0:0/block/sda
 	path=$(readlink -f "/sys/block/$n")
 	pci=${path%%/ata[0-9]*}
-	say "CHECK disk $n driver $(basename "$(readlink "$pci/driver")") pci ${pci##*/}"
+	say "CHECK disk $l driver $(basename "$(readlink "$pci/driver")") pci ${pci##*/}"
 	ata=$(echo "$path" | sed -n 's,.*/ata\([0-9]*\)/.*,\1,p')
 	id=$(basename "$(readlink -f "/sys/block/$n/device")" | cut -d: -f3)
 	mode=$(cat "/sys/class/ata_device/dev$ata.$id/xfer_mode" 2>/dev/null)
-	say "CHECK disk $n xfer_mode ${mode:-unknown}"
+	say "CHECK disk $l xfer_mode ${mode:-unknown}"
 	case $mode in
-	XFER_UDMA_*|XFER_MW_DMA_*) say "CHECK disk $n dma yes" ;;
-	*) say "CHECK disk $n dma no" ;;
+	XFER_UDMA_*|XFER_MW_DMA_*) say "CHECK disk $l dma yes" ;;
+	*) say "CHECK disk $l dma no" ;;
 	esac
+	for c in /sys/block/"$n"/device/scsi_disk/*/cache_type; do
+		[ -r "$c" ] && say "CHECK disk $l cache $(cat "$c")"
+	done
 }
 
 # now_ns: monotonic nanoseconds (/proc/timer_list), else /proc/uptime.
@@ -82,20 +100,23 @@ ide|idekill|idebench) wait_for sda sdb ;;
 cdrom) wait_for sr0 ;;
 *) wait_for sda ;;
 esac
-for n in sda sdb sr0; do
-	[ -e "/sys/block/$n" ] && disk_report "$n"
-done
+hda=$(ata_disk 0)
+hdb=$(ata_disk 1)
+[ -n "$hda" ] && disk_report hda "$hda"
+[ -n "$hdb" ] && disk_report hdb "$hdb"
+[ -e /sys/block/sr0 ] && disk_report sr0 sr0
 dmesg_checks
 
 case $action in
 ide|idekill)
 	# The boot disk: the MBR's signature, partition 1.
-	sig=$(dd if=/dev/sda bs=512 count=1 2>/dev/null | od -An -tx1 -j510 | tr -d ' ')
-	say "CHECK sda mbr-signature $sig"
-	[ -e /sys/block/sda/sda1 ] && say "CHECK sda partition sda1"
-	# Write the pattern at 1 MiB on sdb, flush, read back.
+	sig=$(dd if="/dev/$hda" bs=512 count=1 2>/dev/null | od -An -tx1 -j510 | tr -d ' ')
+	say "CHECK hda mbr-signature $sig"
+	[ -e "/sys/block/$hda/${hda}1" ] && say "CHECK hda partition 1"
+	# Write the pattern at 1 MiB on hdb, flush, read back.
 	size=$(wc -c </pattern.bin)
-	if dd if=/pattern.bin of=/dev/sdb bs=64k seek=16 oflag=direct \
+	if [ -n "$hdb" ] &&
+	   dd if=/pattern.bin of="/dev/$hdb" bs=64k seek=16 oflag=direct \
 	      conv=notrunc,fsync 2>/dev/null && sync; then
 		say "CHECK flushed $size"
 	else
@@ -107,7 +128,7 @@ ide|idekill)
 	fi
 	echo 3 >/proc/sys/vm/drop_caches
 	want=$(md5sum </pattern.bin)
-	got=$(dd if=/dev/sdb bs=64k skip=16 count=$((size / 65536)) \
+	got=$(dd if="/dev/$hdb" bs=64k skip=16 count=$((size / 65536)) \
 		iflag=direct 2>/dev/null | md5sum)
 	if [ "$want" = "$got" ]; then
 		say "CHECK readback ok"
@@ -141,10 +162,10 @@ idebench)
 	mib=${mib:-32}
 	bytes=$((mib * 1048576))
 	t0=$(now_ns)
-	dd if=/dev/zero of=/dev/sdb bs=1M count="$mib" oflag=direct \
+	dd if=/dev/zero of="/dev/$hdb" bs=1M count="$mib" oflag=direct \
 		conv=notrunc,fsync 2>/dev/null || say "BENCH write-failed"
 	t1=$(now_ns)
-	dd if=/dev/sdb of=/dev/null bs=1M count="$mib" iflag=direct \
+	dd if="/dev/$hdb" of=/dev/null bs=1M count="$mib" iflag=direct \
 		2>/dev/null || say "BENCH read-failed"
 	t2=$(now_ns)
 	say "BENCH write $bytes bytes $((t1 - t0)) ns $(mbps $bytes $((t1 - t0))) MiB/s"
