@@ -7,6 +7,7 @@
 #include "hvmkit/dm-proto.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -57,4 +58,28 @@ ssize_t dm_msg_send(int sock, const void *msg, size_t len, const int *fds,
 		memcpy(CMSG_DATA(c), fds, sizeof(int) * nr_fds);
 	}
 	return sendmsg(sock, &mh, flags);
+}
+
+static bool printable(char c)
+{
+	return (unsigned char)c >= 0x20 && c != 0x7f;
+}
+
+bool dm_msg_text_ok(const char *text, size_t size)
+{
+	size_t n = strnlen(text, size);
+
+	if (n == size)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!printable(text[i]))
+			return false;
+	return true;
+}
+
+void dm_msg_text_printable(char *text, char repl)
+{
+	for (char *c = text; *c; c++)
+		if (!printable(*c))
+			*c = repl;
 }

@@ -205,26 +205,13 @@ static bool check_setup(const struct dm_msg_setup *s, char *why, size_t wl)
 	return true;
 }
 
-/* A text field: NUL-terminated within its array and printable. */
-static bool text_ok(const char *t, size_t size)
-{
-	size_t n = strnlen(t, size);
-
-	if (n == size)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)t[i] < 0x20 || t[i] == 0x7f)
-			return false;
-	return true;
-}
-
 static bool check_media(const struct dm_msg_media *m, unsigned int *want_fds,
 			char *why, size_t wl)
 {
 	if (m->insert > 1)
 		return why_fail(why, wl, "MEDIA with insert %u", m->insert);
-	if (!text_ok(m->vdev, sizeof(m->vdev)) || !m->vdev[0] ||
-	    !text_ok(m->path, sizeof(m->path)))
+	if (!dm_msg_text_ok(m->vdev, sizeof(m->vdev)) || !m->vdev[0] ||
+	    !dm_msg_text_ok(m->path, sizeof(m->path)))
 		return why_fail(why, wl, "MEDIA with an unterminated or "
 				"unprintable vdev or path");
 	*want_fds = m->insert;

@@ -167,9 +167,7 @@ static void media_ack(struct dm *dm, uint32_t req_seq, int status,
 	if (status) {
 		snprintf(a.text, sizeof(a.text), "%s", why);
 		/* One printable line, as the hypervisor requires. */
-		for (char *c = a.text; *c; c++)
-			if ((unsigned char)*c < 0x20 || *c == 0x7f)
-				*c = ' ';
+		dm_msg_text_printable(a.text, ' ');
 	}
 	ctl_send(dm, DM_MSG_MEDIA_ACK, &a, sizeof(a), NULL, 0);
 }

@@ -149,22 +149,9 @@ static size_t dm_msg_size(unsigned int type)
 	}
 }
 
-/* A text field must be NUL-terminated and printable. */
-static bool text_ok(const char *text, size_t size)
-{
-	size_t n = strnlen(text, size);
-
-	if (n == size)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)text[i] < 0x20 || text[i] == 0x7f)
-			return false;
-	return true;
-}
-
 static bool dm_text_ok(const struct dm_msg_text *m)
 {
-	return text_ok(m->text, sizeof(m->text));
+	return dm_msg_text_ok(m->text, sizeof(m->text));
 }
 
 static void dm_handle_irq_req(struct vm *vm, const struct dm_msg_irq_req *m)
@@ -332,7 +319,7 @@ static bool dm_dispatch(struct vm *vm, const void *buf, size_t len)
 		const struct dm_msg_media_ack *m = buf;
 
 		if (m->status > 0 || m->status < -4095 ||
-		    !text_ok(m->text, sizeof(m->text)) ||
+		    !dm_msg_text_ok(m->text, sizeof(m->text)) ||
 		    (m->status && !m->text[0])) {
 			dm_link_fail(vm, "device model answered a media change "
 				     "with status %d and a bad reason text",
@@ -596,9 +583,7 @@ int dm_link_media(struct vm *vm, const char *vdev, int fd, const char *path,
 				 path + n - (sizeof(m.path) - 4));
 		/* The device model takes only printable text (the file
 		 * itself travels as the descriptor). */
-		for (char *c = m.path; *c; c++)
-			if ((unsigned char)*c < 0x20 || *c == 0x7f)
-				*c = '?';
+		dm_msg_text_printable(m.path, '?');
 	}
 	timeout_ms = dm->cfg.timeout_ms > DM_MEDIA_TIMEOUT_MS ?
 		     dm->cfg.timeout_ms : DM_MEDIA_TIMEOUT_MS;

@@ -26,6 +26,7 @@
 #ifndef HVMKIT_DM_PROTO_H
 #define HVMKIT_DM_PROTO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -193,5 +194,11 @@ void dm_msg_init(void *msg, size_t len, unsigned int type, uint32_t seq);
  * result of sendmsg(2) with flags. */
 ssize_t dm_msg_send(int sock, const void *msg, size_t len, const int *fds,
 		    unsigned int nr_fds, int flags);
+/* The rule for every text field of a message: NUL-terminated within its
+ * size bytes and printable (no byte below 0x20, no 0x7f). */
+bool dm_msg_text_ok(const char *text, size_t size);
+/* Makes a NUL-terminated text meet that rule: each unprintable byte
+ * becomes repl. */
+void dm_msg_text_printable(char *text, char repl);
 
 #endif
