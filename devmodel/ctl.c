@@ -152,6 +152,9 @@ bool ctl_send_error(struct dm *dm, const char *text)
 	}
 	memset(&m, 0, sizeof(m));
 	snprintf(m.text, sizeof(m.text), "%s", text);
+	/* A file name in the line may hold a tab: the hypervisor takes
+	 * only printable text, and would report that instead. */
+	dm_msg_text_printable(m.text, '?');
 	ret = ctl_send_locked(dm, DM_MSG_ERROR, &m, sizeof(m), NULL, 0, &err);
 	if (!ret)
 		c->error_sent = true;

@@ -121,6 +121,7 @@ void dm_report_console(struct dm *dm, const char *where)
 
 	memset(&m, 0, sizeof(m));
 	snprintf(m.text, sizeof(m.text), "%s", where);
+	dm_msg_text_printable(m.text, '?'); /* a file name may hold a tab */
 	ctl_send(dm, DM_MSG_CONSOLE, &m, sizeof(m), NULL, 0);
 }
 

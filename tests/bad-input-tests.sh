@@ -131,6 +131,10 @@ truncate -s 1M "$WORK/disk2.img"
 : >"$WORK/zero.img"
 expect_error disk-missing 1 "device model: disk hda: $WORK/nope.img: No such file or directory" \
 	"$HV" -f "$GUEST" --disk "vdev=hda,target=$WORK/nope.img"
+# A control character of the path reaches the user as '?', not as "device
+# model sent an unprintable text".
+expect_error disk-missing-tab-in-path 1 "device model: disk hda: $WORK/no[?]pe.img: No such file or directory" \
+	"$HV" -f "$GUEST" --disk "vdev=hda,target=$WORK/no	pe.img"
 expect_error disk-size-odd 1 "device model: disk hdb: $WORK/odd.bin: size 1000 bytes is not a multiple of 512" \
 	"$HV" -f "$GUEST" --disk "$WORK/odd.bin,raw,hdb,rw"
 expect_error disk-empty 1 "device model: disk hda: $WORK/zero.img: the image is empty" \
