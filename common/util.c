@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Number parsing and host queries shared by hvmkit programs. */
+#define _GNU_SOURCE
 #include "hvmkit/util.h"
 
 #include <ctype.h>
+#include <sched.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,6 +110,22 @@ uint64_t host_ram_bytes(void)
 	if (sysinfo(&si) < 0)
 		return 0;
 	return (uint64_t)si.totalram * si.mem_unit;
+}
+
+bool thread_may_spin(uint64_t now_ns)
+{
+	static __thread uint64_t checked_ns;
+	static __thread bool checked, may_spin;
+	cpu_set_t set;
+
+	if (checked && now_ns - checked_ns < 1000000000ull)
+		return may_spin;
+	checked = true;
+	checked_ns = now_ns;
+	/* More CPUs than a cpu_set_t holds (EINVAL): certainly several. */
+	may_spin = sched_getaffinity(0, sizeof(set), &set) < 0 ||
+		   CPU_COUNT(&set) > 1;
+	return may_spin;
 }
 
 bool boot_order_valid(const char *order)

@@ -7,11 +7,22 @@
  * writes came earlier in the vCPU's program order, and KVM's per-VM
  * coalesced ring may have been moved into another vCPU's ring), then takes
  * a published request: it copies the request (and a REP request's items)
- * out of shared memory once, checks it, handles it under the device-model lock, and publishes
- * the answer with release semantics.  With no work it spins for a short
- * while (the guest often issues the next access within microseconds, and
- * then neither side makes a system call), then sets dm_sleeping and sleeps
- * in FUTEX_WAIT on the doorbell.  The area is shared between processes,
+ * out of shared memory once, checks it, handles it under the device-model
+ * lock, and publishes the answer with release semantics.  With no work it
+ * spins for a short while (the guest often issues the next access within
+ * microseconds, and then neither side makes a system call), then sets
+ * dm_sleeping and sleeps in FUTEX_WAIT on the doorbell.
+ *
+ * A thread that may run on one CPU only (taskset, a cpuset) shares it
+ * with the vCPU thread as a rule, and then does two things differently
+ * (thread_may_spin, rechecked every second):
+ * - It does not spin: the vCPU it waits for would need that CPU.
+ * - It runs as SCHED_BATCH, so that the vCPU's posted write waking it
+ *   does not preempt the vCPU (CFS wakeup preemption skips batch tasks).
+ *   The writes then wait until the vCPU blocks (its next synchronous
+ *   access, HLT) or a scheduler tick or two, and come in one batch: the
+ *   half-dozen posted writes of an IDE command cost one pair of context
+ *   switches instead of one pair each.  The area is shared between processes,
  * so the futex operations are the shared (non-PRIVATE) ones.
  *
  * The hypervisor is trusted with the protocol but not assumed correct: a
@@ -33,6 +44,7 @@
 #include <unistd.h>
 
 #include "hvmkit/log.h"
+#include "hvmkit/util.h"
 
 /* How long a thread spins for more work before it sleeps, and how often
  * (in pause iterations) it looks at the clock meanwhile. */
@@ -45,6 +57,8 @@ struct ioreq_thread {
 	unsigned int vcpu;
 	struct ioreq_vcpu *slot;
 	pthread_t tid;
+	bool own_policy; /* may switch SCHED_OTHER <-> SCHED_BATCH */
+	bool batch;
 	uint8_t buf[IOREQ_BUF_SIZE]; /* a REP request's items, copied once */
 };
 
@@ -289,11 +303,32 @@ static bool has_request(struct ioreq_vcpu *slot)
 /* Waits for work: spin, then sleep on the doorbell.  bell is the
  * doorbell value read before the last look for work, so a bump after it
  * makes FUTEX_WAIT return at once. */
-static void wait_for_work(struct ioreq_vcpu *slot, uint32_t bell)
+/* SCHED_BATCH while the thread may run on one CPU only (see the top of
+ * the file), SCHED_OTHER otherwise. */
+static void set_batch(struct ioreq_thread *t, bool batch)
 {
-	uint64_t start = host_clock_ns();
+	struct sched_param sp = { .sched_priority = 0 };
 
-	for (unsigned int i = 1;; i++) {
+	if (!t->own_policy || t->batch == batch)
+		return;
+	if (sched_setscheduler(0, batch ? SCHED_BATCH : SCHED_OTHER,
+			       &sp) < 0) {
+		log_warn("ioreq thread %u: cannot change its scheduling "
+			 "policy: %s", t->vcpu, strerror(errno));
+		t->own_policy = false;
+		return;
+	}
+	t->batch = batch;
+}
+
+static void wait_for_work(struct ioreq_thread *t, uint32_t bell)
+{
+	struct ioreq_vcpu *slot = t->slot;
+	uint64_t start = host_clock_ns();
+	bool spin = thread_may_spin(start);
+
+	set_batch(t, !spin);
+	for (unsigned int i = 1; spin; i++) {
 		uint64_t spent;
 
 		if (has_request(slot) || has_posted(slot))
@@ -325,6 +360,9 @@ static void *ioreq_thread_main(void *arg)
 	struct ioreq_vcpu *slot = t->slot;
 	struct ioreq_server *srv = t->dm->ioreq;
 
+	/* A policy someone chose (chrt) is theirs: only a thread that
+	 * starts as SCHED_OTHER switches between it and SCHED_BATCH. */
+	t->own_policy = sched_getscheduler(0) == SCHED_OTHER;
 	pthread_mutex_lock(&srv->start_lock);
 	srv->started++;
 	pthread_cond_signal(&srv->start_cond);
@@ -347,7 +385,7 @@ static void *ioreq_thread_main(void *arg)
 				ioreq_fail(t, why);
 			continue;
 		}
-		wait_for_work(slot, bell);
+		wait_for_work(t, bell);
 	}
 	return NULL;
 }

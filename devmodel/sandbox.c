@@ -28,6 +28,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,12 +164,27 @@ static int build_filter(scmp_filter_ctx ctx)
 	 * is shared by the whole host). */
 	struct scmp_arg_cmp aio_events = SCMP_A0(SCMP_CMP_LE,
 						 BLK_QUEUE_DEPTH);
+	struct scmp_arg_cmp self = SCMP_A0(SCMP_CMP_EQ, 0);
+	static const int policies[] = { SCHED_OTHER, SCHED_BATCH };
 	int err = 0;
 
 	for (size_t i = 0; i < ARRAY_SIZE(allowed) && !err; i++)
 		err = add_rule(ctx, allowed[i], 0, NULL);
 	if (!err)
 		err = add_rule(ctx, SCMP_SYS(io_setup), 1, &aio_events);
+	/* sched_getaffinity(0, ...): an ioreq thread's own CPUs, whether
+	 * spinning can pay off (thread_may_spin); no other task's. */
+	if (!err)
+		err = add_rule(ctx, SCMP_SYS(sched_getaffinity), 1, &self);
+	/* sched_setscheduler(0, SCHED_OTHER or SCHED_BATCH, ...): an ioreq
+	 * thread's own policy (ioreq-server.c); nothing real-time. */
+	for (size_t i = 0; i < ARRAY_SIZE(policies) && !err; i++) {
+		struct scmp_arg_cmp a[2] = {
+			self, SCMP_A1(SCMP_CMP_EQ, (unsigned int)policies[i])
+		};
+
+		err = add_rule(ctx, SCMP_SYS(sched_setscheduler), 2, a);
+	}
 	/* Memory never becomes executable: no mmap/mprotect with
 	 * PROT_EXEC. */
 	if (!err)

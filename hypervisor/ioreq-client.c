@@ -7,9 +7,11 @@
  * usually answers within a microsecond or two; after 5 us it spins by
  * sched_yield() (on a loaded host the device model's thread may need this
  * CPU), and after 50 us it sets hv_sleeping and FUTEX_WAITs on the state
- * word.  Both sides use the
- * Dekker pattern (store own flag, full fence, load the other's), so a wake
- * is never lost and is only a system call when the other side sleeps.
+ * word.  A vCPU thread that may run on one CPU only sleeps at once
+ * (thread_may_spin): the device model's thread would need that CPU.  Both
+ * sides use the Dekker pattern (store own flag, full fence, load the
+ * other's), so a wake is never lost and is only a system call when the
+ * other side sleeps.
  * The wait is bounded by the device-model timeout: a device model that
  * does not answer is a failed device model (docs/architecture.md).
  */
@@ -28,6 +30,7 @@
 
 #include "dm-link.h"
 #include "hvmkit/log.h"
+#include "hvmkit/util.h"
 #include "vm.h"
 
 /* How long a vCPU spins for an answer before sleeping. */
@@ -170,7 +173,7 @@ static int ioreq_wait(struct vm *vm, unsigned int vcpu,
 	uint64_t start = now_ns(), deadline;
 	char what[64];
 
-	for (unsigned int i = 1;; i++) {
+	for (unsigned int i = 1; thread_may_spin(start); i++) {
 		uint64_t spent;
 
 		if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) ==

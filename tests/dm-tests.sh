@@ -75,6 +75,14 @@ mmio_test() {
 mmio_test
 run_guest dm-posted-write-order 0 'all in program order' dm-posted \
 	"$TESTDEV"
+# The same on one CPU: the ioreq thread neither spins nor preempts the
+# vCPU there (devmodel/ioreq-server.c); the order must not change.
+one_cpu=$(python3 -c 'import os; print(min(os.sched_getaffinity(0)))')
+printf '#!/bin/sh\nexec taskset -c %s "%s" "$@"\n' "$one_cpu" "$HV" \
+	>"$WORK/hv-one-cpu"
+chmod +x "$WORK/hv-one-cpu"
+HV=$WORK/hv-one-cpu run_guest dm-posted-write-order-one-cpu 0 \
+	'all in program order' dm-posted "$TESTDEV"
 level_irq_test() {
 	local out=$WORK/dm-level-irq.out rc
 	timeout -k 5 "$GUEST_TIMEOUT" "$HV" -f "$GUESTS/dm-level-irq.bin" \
@@ -324,6 +332,10 @@ expect_dm_failure dm-hang-detected dm-hang \
 #   kill-dm    SIGKILL to the device model: the hypervisor exits 4 with a
 #              line naming the device model and the signal, and reaps it
 #   kill-hv    SIGKILL to the hypervisor: the device model exits by itself
+#   pinned     the domain runs on one CPU: the device model's ioreq thread
+#              turns SCHED_BATCH (no wakeup preemption of the vCPU) and
+#              stays alive past its next affinity check under the
+#              sandbox; given two CPUs again, it turns SCHED_OTHER
 # Prints "ok" or "error: why".
 read -r -d '' FAULT_PY <<'PY'
 import ctypes, os, re, signal, subprocess, sys, time
@@ -380,6 +392,9 @@ def done(msg, hv=None):
     print(msg)
     sys.exit(0)
 
+if scenario == "pinned":
+    cpus = sorted(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, cpus[:1])
 with open(log, "wb") as logf:
     hv = subprocess.Popen(cmd, stdout=logf, stderr=subprocess.STDOUT)
 while marker not in open(log, "rb").read():
@@ -423,6 +438,48 @@ if scenario == "sandbox":
     if left_over:
         problems.append("left behind: %s" % ", ".join(left_over))
     done("error: " + "; ".join(problems) if problems else "ok")
+
+def ioreq_policy(dm):
+    """(tid, policy) of the device model's ioreq thread for vCPU 0."""
+    for tid in os.listdir("/proc/%d/task" % dm):
+        try:
+            name = open("/proc/%d/task/%s/comm" % (dm, tid)).read().strip()
+            if name == "ioreq0":
+                return int(tid), os.sched_getscheduler(int(tid))
+        except OSError:
+            pass
+    return None, None
+
+def wait_policy(dm, want):
+    while True:
+        tid, pol = ioreq_policy(dm)
+        if pol == want or left() == 0:
+            return tid, pol
+        time.sleep(0.05)
+
+if scenario == "pinned":
+    tid, pol = wait_policy(dm, os.SCHED_BATCH)
+    if pol != os.SCHED_BATCH:
+        done("error: ioreq thread %s has policy %s on one CPU, expected "
+             "SCHED_BATCH" % (tid, pol), hv)
+    time.sleep(1.5)  # past the thread's next affinity check (1 s)
+    if hv.poll() is not None:
+        done("error: the domain ended on one CPU (status %d): %s" %
+             (hv.returncode, open(log, "rb").read()[-300:]))
+    if len(cpus) > 1:
+        os.sched_setaffinity(tid, cpus[:2])
+        tid, pol = wait_policy(dm, os.SCHED_OTHER)
+        if pol != os.SCHED_OTHER:
+            done("error: ioreq thread %s has policy %s on two CPUs, "
+                 "expected SCHED_OTHER" % (tid, pol), hv)
+    hv.send_signal(signal.SIGTERM)
+    try:
+        hv.wait(timeout=left())
+    except subprocess.TimeoutExpired:
+        done("error: the hypervisor ignored SIGTERM", hv)
+    left_over = reap_leftovers()
+    done("error: left behind: " + ", ".join(left_over) if left_over
+         else "ok")
 
 if scenario == "kill-dm":
     os.kill(dm, signal.SIGKILL)
@@ -491,3 +548,4 @@ fault_test dm-killed-while-busy kill-dm dm-spin "$SPIN" "$TESTDEV"
 # hypervisor must notice the death by itself.
 fault_test dm-killed-while-idle kill-dm hlt-idle halting "$TESTDEV"
 fault_test hypervisor-killed-dm-exits kill-hv dm-spin "$SPIN" "$TESTDEV"
+fault_test dm-pinned-ioreq-thread-batch pinned dm-spin "$SPIN" "$TESTDEV"

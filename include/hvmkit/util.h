@@ -33,4 +33,13 @@ bool boot_order_valid(const char *order);
 /* Total RAM of the host in bytes, or 0 if unknown. */
 uint64_t host_ram_bytes(void);
 
+/*
+ * True if the calling thread may run on more than one CPU, the condition
+ * for spinning while it waits for another thread: on a single CPU the
+ * thread it waits for cannot run while it spins (a domain pinned with
+ * taskset, say).  now_ns is CLOCK_MONOTONIC; the answer is cached per
+ * thread for a second, so re-pinning a running domain's threads counts.
+ */
+bool thread_may_spin(uint64_t now_ns);
+
 #endif

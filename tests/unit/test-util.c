@@ -1,4 +1,7 @@
-/* Unit tests for common/util.c: parse_size, parse_u64 and format_size. */
+/* Unit tests for common/util.c: parse_size, parse_u64, format_size and
+ * thread_may_spin. */
+#define _GNU_SOURCE
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -263,6 +266,29 @@ static void test_format_size_bytes(void **state)
 	assert_size_text(1023, "1023 bytes");
 }
 
+/* Spinning only pays off on more than one CPU; the answer is cached for
+ * a second, then follows the thread's affinity. */
+static void test_thread_may_spin_follows_affinity(void **state)
+{
+	const uint64_t t0 = 1000000000000ull, second = 1000000000ull;
+	cpu_set_t all, one;
+	int first = -1;
+
+	(void)state;
+	assert_int_equal(sched_getaffinity(0, sizeof(all), &all), 0);
+	for (int i = 0; i < CPU_SETSIZE && first < 0; i++)
+		if (CPU_ISSET(i, &all))
+			first = i;
+	CPU_ZERO(&one);
+	CPU_SET(first, &one);
+	assert_int_equal(sched_setaffinity(0, sizeof(one), &one), 0);
+	assert_false(thread_may_spin(t0));
+	assert_int_equal(sched_setaffinity(0, sizeof(all), &all), 0);
+	assert_false(thread_may_spin(t0 + second / 2)); /* cached */
+	assert_int_equal(thread_may_spin(t0 + 2 * second),
+			 CPU_COUNT(&all) > 1);
+}
+
 static void test_format_size_truncates_to_buffer(void **state)
 {
 	char buf[4];
@@ -275,6 +301,7 @@ static void test_format_size_truncates_to_buffer(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_thread_may_spin_follows_affinity),
 		cmocka_unit_test(test_parse_size_bare_number_bytes_default),
 		cmocka_unit_test(test_parse_size_bare_number_mib_default),
 		cmocka_unit_test(test_parse_size_suffixes),
