@@ -53,6 +53,16 @@ struct dm_range;
 struct dm_range *dm_claim(struct dm *dm, enum dm_space space, uint64_t base,
 			  uint64_t len, const struct dm_io_ops *ops,
 			  void *opaque, unsigned int flags, const char *name);
+/* dm_claim with posted writes, of which KVM batches (coalesces) only those
+ * to [base + zone_off, base + zone_off + zone_len).  For registers whose
+ * writes do nothing until a later access does (an ATA task file before
+ * its command register): a write the guest then waits on without another
+ * exit (a command, a doorbell) must not be in the zone, or it would wait
+ * until some unrelated exit. */
+struct dm_range *dm_claim_zone(struct dm *dm, enum dm_space space,
+			       uint64_t base, uint64_t len, uint16_t zone_off,
+			       uint16_t zone_len, const struct dm_io_ops *ops,
+			       void *opaque, const char *name);
 /* Releases a claim; no handler call for it starts after this returns. */
 void dm_release(struct dm *dm, struct dm_range *r);
 

@@ -97,10 +97,12 @@ static void range_describe(char *buf, size_t len, enum dm_space space,
 		 (unsigned long long)(base + (llen - 1)), name);
 }
 
-struct dm_range *ranges_claim(struct dm *dm, enum dm_space space,
+/* ranges_claim with a coalesced zone (dm_claim_zone; zone_len 0: all). */
+static struct dm_range *claim(struct dm *dm, enum dm_space space,
 			      uint64_t base, uint64_t len,
 			      const struct dm_io_ops *ops, void *opaque,
-			      unsigned int flags, const char *name,
+			      unsigned int flags, uint16_t zone_off,
+			      uint16_t zone_len, const char *name,
 			      char *why, size_t why_len)
 {
 	struct dm_msg_range msg;
@@ -119,8 +121,10 @@ struct dm_range *ranges_claim(struct dm *dm, enum dm_space space,
 		snprintf(why, why_len, "empty or outside the address space");
 		return NULL;
 	}
-	if (!ops || flags & ~DM_CLAIM_COALESCED) {
-		snprintf(why, why_len, "bad ops or flags");
+	if (!ops || flags & ~DM_CLAIM_COALESCED ||
+	    (zone_len && ((flags & DM_CLAIM_COALESCED) != DM_CLAIM_COALESCED ||
+			  (uint64_t)zone_off + zone_len > len))) {
+		snprintf(why, why_len, "bad ops, flags or zone");
 		return NULL;
 	}
 	if (ranges_overlap(dm, space, base, base + (len - 1), &owner)) {
@@ -151,6 +155,8 @@ struct dm_range *ranges_claim(struct dm *dm, enum dm_space space,
 	msg.base = base;
 	msg.len = len;
 	msg.range_id = id;
+	msg.zone_off = zone_off;
+	msg.zone_len = zone_len;
 	range_describe(what, sizeof(what), space, base, len, r->name);
 	if (ctl_send_claim(dm, DM_MSG_CLAIM_RANGE, &msg, sizeof(msg),
 			   what) < 0) {
@@ -162,15 +168,28 @@ struct dm_range *ranges_claim(struct dm *dm, enum dm_space space,
 	return r;
 }
 
-struct dm_range *dm_claim(struct dm *dm, enum dm_space space, uint64_t base,
-			  uint64_t len, const struct dm_io_ops *ops,
-			  void *opaque, unsigned int flags, const char *name)
+struct dm_range *ranges_claim(struct dm *dm, enum dm_space space,
+			      uint64_t base, uint64_t len,
+			      const struct dm_io_ops *ops, void *opaque,
+			      unsigned int flags, const char *name,
+			      char *why, size_t why_len)
+{
+	return claim(dm, space, base, len, ops, opaque, flags, 0, 0, name,
+		     why, why_len);
+}
+
+static struct dm_range *claim_or_log(struct dm *dm, enum dm_space space,
+				     uint64_t base, uint64_t len,
+				     const struct dm_io_ops *ops,
+				     void *opaque, unsigned int flags,
+				     uint16_t zone_off, uint16_t zone_len,
+				     const char *name)
 {
 	struct dm_range *r;
 	char what[80], why[64];
 
-	r = ranges_claim(dm, space, base, len, ops, opaque, flags, name,
-			 why, sizeof(why));
+	r = claim(dm, space, base, len, ops, opaque, flags, zone_off,
+		  zone_len, name, why, sizeof(why));
 	if (r)
 		return r;
 	range_describe(what, sizeof(what), space, base, len ? len : 1,
@@ -182,6 +201,27 @@ struct dm_range *dm_claim(struct dm *dm, enum dm_space space, uint64_t base,
 	else
 		log_error("cannot claim %s: %s", what, why);
 	return NULL;
+}
+
+struct dm_range *dm_claim(struct dm *dm, enum dm_space space, uint64_t base,
+			  uint64_t len, const struct dm_io_ops *ops,
+			  void *opaque, unsigned int flags, const char *name)
+{
+	return claim_or_log(dm, space, base, len, ops, opaque, flags, 0, 0,
+			    name);
+}
+
+struct dm_range *dm_claim_zone(struct dm *dm, enum dm_space space,
+			       uint64_t base, uint64_t len, uint16_t zone_off,
+			       uint16_t zone_len, const struct dm_io_ops *ops,
+			       void *opaque, const char *name)
+{
+	if (!zone_len) { /* would mean the whole range */
+		log_error("%s: empty coalesced zone", name ? name : "?");
+		return NULL;
+	}
+	return claim_or_log(dm, space, base, len, ops, opaque,
+			    DM_CLAIM_COALESCED, zone_off, zone_len, name);
 }
 
 void dm_release(struct dm *dm, struct dm_range *r)

@@ -72,7 +72,8 @@
  *   mmio + 0x00000..0x0ffff  SCRATCH_MEM  R/W, sizes 1/2/4/8: 64 KiB of
  *                            memory (pc-testdev's iomem is at 0xff000000
  *                            too, so the MMIO benchmark guest runs there)
- *   mmio + 0x10000..0x10fff  LOG_MMIO     W (coalesced writes): appends
+ *   mmio + 0x10000..0x10fff  LOG_MMIO     W (posted writes, coalesced
+ *                            from 0x10080 on: dm_claim_zone): appends
  *                            the value to the log; R (synchronous):
  *                            LOG_COUNT
  *
@@ -121,6 +122,8 @@
 #define SCRATCH_MEM_LEN		0x10000
 #define LOG_MMIO_OFFSET		0x10000
 #define LOG_MMIO_LEN		0x1000
+#define LOG_MMIO_ZONE_OFF	0x80
+#define LOG_MMIO_ZONE_LEN	0xf80
 #define MMIO_SPAN		(LOG_MMIO_OFFSET + LOG_MMIO_LEN)
 
 #define COMMAND_MAGIC		0x7e57u
@@ -667,10 +670,11 @@ static int testdev_claim(struct testdev *t, uint64_t port,
 	t->scratch_mem_range = dm_claim(dm, DM_SPACE_MMIO, mmio,
 					SCRATCH_MEM_LEN, &scratch_mem_ops, t,
 					0, "testdev-scratch-mem");
-	t->log_mmio_range = dm_claim(dm, DM_SPACE_MMIO,
-				     mmio + LOG_MMIO_OFFSET, LOG_MMIO_LEN,
-				     &log_mmio_ops, t, DM_CLAIM_COALESCED,
-				     "testdev-log-mmio");
+	t->log_mmio_range = dm_claim_zone(dm, DM_SPACE_MMIO,
+					  mmio + LOG_MMIO_OFFSET, LOG_MMIO_LEN,
+					  LOG_MMIO_ZONE_OFF, LOG_MMIO_ZONE_LEN,
+					  &log_mmio_ops, t,
+					  "testdev-log-mmio");
 	if (!t->scratch_port_range || !t->regs_range || !t->log_pio_range ||
 	    !t->scratch_mem_range || !t->log_mmio_range) {
 		log_error("testdev: cannot claim its ports and MMIO windows");

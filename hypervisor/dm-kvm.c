@@ -52,6 +52,7 @@ struct dm_range_reg {
 	uint32_t range_id;
 	uint64_t base;
 	uint64_t len;
+	uint64_t zone_base;  /* KVM's coalesced zone, DM_RANGE_COALESCED */
 };
 
 static struct dm_kvm_regs *regs(struct vm *vm)
@@ -226,17 +227,19 @@ static bool overlaps_memory(const struct vm *vm, uint64_t base, uint64_t len)
 	       (base < LAYOUT_LAPIC_BASE + 0x1000 && LAYOUT_LAPIC_BASE < end);
 }
 
+/* The range's zone: zone_len bytes at zone_off, or all of it. */
 static int dm_zone_add(struct vm *vm, const struct dm_msg_range *m)
 {
 	struct dm_kvm_regs *r = regs(vm);
+	uint64_t len = m->zone_len ? m->zone_len : m->len;
 	struct kvm_coalesced_mmio_zone z = {
-		.addr = m->base, .size = (uint32_t)m->len,
+		.addr = m->base + m->zone_off, .size = (uint32_t)len,
 		.pio = m->space == IOREQ_TYPE_PIO,
 	};
 
 	if (!r)
 		return -ENOMEM;
-	if (r->nr_zones == MAX_ZONES || m->len > UINT32_MAX)
+	if (r->nr_zones == MAX_ZONES || len > UINT32_MAX)
 		return -ENOSPC;
 	if (ioctl(vm->vm_fd, KVM_REGISTER_COALESCED_MMIO, &z) < 0)
 		return -errno;
@@ -269,6 +272,9 @@ int dm_kvm_claim(struct vm *vm, const struct dm_msg_range *m)
 	    (m->flags & ~DM_RANGE_FLAGS) ||
 	    ((m->flags & DM_RANGE_COALESCED) &&
 	     !(m->flags & DM_RANGE_POSTED_WRITES)) ||
+	    (!(m->flags & DM_RANGE_COALESCED) &&
+	     (m->zone_off || m->zone_len)) ||
+	    (uint64_t)m->zone_off + m->zone_len > m->len ||
 	    (m->space == IOREQ_TYPE_PIO && m->base + m->len > 0x10000) ||
 	    (m->space == IOREQ_TYPE_MMIO && overlaps_memory(vm, m->base,
 							    m->len)))
@@ -288,6 +294,7 @@ int dm_kvm_claim(struct vm *vm, const struct dm_msg_range *m)
 	*reg = (struct dm_range_reg){
 		.vm = vm, .space = m->space, .flags = m->flags,
 		.range_id = m->range_id, .base = m->base, .len = m->len,
+		.zone_base = m->base + m->zone_off,
 	};
 	err = iobus_register_rep(bus, m->base, m->len, dm_range_io,
 				 m->space == IOREQ_TYPE_PIO ? dm_range_io_rep :
@@ -317,7 +324,7 @@ int dm_kvm_release(struct vm *vm, const struct dm_msg_range *m)
 		/* Drop the zone first so KVM stops batching, then the range;
 		 * iobus_unregister waits for handlers still running. */
 		if (reg->flags & DM_RANGE_COALESCED)
-			dm_zone_remove(vm, reg->base,
+			dm_zone_remove(vm, reg->zone_base,
 				       reg->space == IOREQ_TYPE_PIO);
 		iobus_unregister(reg->space == IOREQ_TYPE_PIO ? &vm->pio :
 				 &vm->mmio, reg->base);

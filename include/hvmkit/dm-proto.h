@@ -32,7 +32,7 @@
 #include <sys/types.h>
 
 #define DM_PROTO_MAGIC   0x4d44u /* "DM" */
-#define DM_PROTO_VERSION 3     /* 3: MEDIA, MEDIA_ACK */
+#define DM_PROTO_VERSION 4     /* 4: range zones; 3: MEDIA, MEDIA_ACK */
 #define DM_MSG_MAX       512     /* no message is larger */
 #define DM_MAX_FDS       4
 #define DM_MAX_RAM_BLOCKS 4
@@ -139,7 +139,11 @@ struct dm_msg_range {    /* CLAIM_RANGE and RELEASE_RANGE */
 	uint64_t base;
 	uint64_t len;        /* CLAIM only */
 	uint32_t range_id;   /* echoed in every ioreq for this range */
-	uint32_t pad;
+	/* With DM_RANGE_COALESCED: KVM batches the writes to [base + zone_off,
+	 * base + zone_off + zone_len) only, the rest of the range is posted;
+	 * zone_len 0 means the whole range.  Zero otherwise. */
+	uint16_t zone_off;
+	uint16_t zone_len;
 };
 
 struct dm_msg_pci {      /* CLAIM_PCI and RELEASE_PCI: bus 0 only */

@@ -1,14 +1,16 @@
 /*
  * Posted writes keep the vCPU's program order: testdev's LOG_PIO port is
  * claimed with DM_CLAIM_POSTED_WRITES (the hypervisor does not wait for
- * the device model) and its LOG_MMIO window with DM_CLAIM_COALESCED (KVM
- * batches the writes in its coalesced-MMIO ring until the next exit);
- * both append to one log that a synchronous port reads back.
+ * the device model) and its LOG_MMIO window with dm_claim_zone (posted,
+ * and from offset 80h on KVM batches the writes in its coalesced-MMIO
+ * ring until the next exit); both append to one log that a synchronous
+ * port reads back.
  *
  *   phase 0x50: 100 posted PIO writes (sizes 4/2/1 in turn, plus one at
  *               another offset), then a synchronous read of the same
  *               port sees all of them; the log holds them in order
- *   phase 0x58: 100 coalesced MMIO writes (sizes 4/2/1, moving offsets)
+ *   phase 0x58: 100 MMIO writes (sizes 4/2/1, offsets 4-190h: posted
+ *               below 80h, coalesced from 80h on, in one window)
  *   phase 0x60: 300 writes alternating PIO and MMIO (more than the
  *               posted ring's 128 slots), in order across both kinds
  *   phase 0x68: 1100 posted writes into the 1024-entry log: the overflow

@@ -40,6 +40,7 @@ struct dm_range {
 	const struct dm_io_ops *ops;
 	void *opaque;
 	unsigned int flags;
+	uint16_t zone_off, zone_len; /* dm_claim_zone */
 	char name[32];
 	struct dm_range *next;
 };
@@ -246,16 +247,19 @@ static struct dm_range *range_find(struct dm *dm, enum dm_space space,
 	return NULL;
 }
 
-struct dm_range *dm_claim(struct dm *dm, enum dm_space space, uint64_t base,
-			  uint64_t len, const struct dm_io_ops *ops,
-			  void *opaque, unsigned int flags, const char *name)
+static struct dm_range *claim(struct dm *dm, enum dm_space space,
+			      uint64_t base, uint64_t len,
+			      const struct dm_io_ops *ops, void *opaque,
+			      unsigned int flags, uint16_t zone_off,
+			      uint16_t zone_len, const char *name)
 {
 	struct dm_range *r;
 
 	if (!len || base + len < base || !ops ||
 	    (space != DM_SPACE_PIO && space != DM_SPACE_MMIO) ||
 	    (space == DM_SPACE_PIO && base + len > FAKE_PIO_END) ||
-	    (flags & ~DM_CLAIM_COALESCED)) {
+	    (flags & ~DM_CLAIM_COALESCED) ||
+	    (uint64_t)zone_off + zone_len > len) {
 		log_error("%s: invalid claim of %#llx+%#llx", name,
 			  (unsigned long long)base, (unsigned long long)len);
 		return NULL;
@@ -281,10 +285,32 @@ struct dm_range *dm_claim(struct dm *dm, enum dm_space space, uint64_t base,
 	r->ops = ops;
 	r->opaque = opaque;
 	r->flags = flags;
+	r->zone_off = zone_off;
+	r->zone_len = zone_len;
 	snprintf(r->name, sizeof(r->name), "%s", name ? name : "?");
 	r->next = dm->ranges;
 	dm->ranges = r;
 	return r;
+}
+
+struct dm_range *dm_claim(struct dm *dm, enum dm_space space, uint64_t base,
+			  uint64_t len, const struct dm_io_ops *ops,
+			  void *opaque, unsigned int flags, const char *name)
+{
+	return claim(dm, space, base, len, ops, opaque, flags, 0, 0, name);
+}
+
+struct dm_range *dm_claim_zone(struct dm *dm, enum dm_space space,
+			       uint64_t base, uint64_t len, uint16_t zone_off,
+			       uint16_t zone_len, const struct dm_io_ops *ops,
+			       void *opaque, const char *name)
+{
+	if (!zone_len) {
+		log_error("%s: empty coalesced zone", name);
+		return NULL;
+	}
+	return claim(dm, space, base, len, ops, opaque, DM_CLAIM_COALESCED,
+		     zone_off, zone_len, name);
 }
 
 void dm_release(struct dm *dm, struct dm_range *r)
@@ -353,6 +379,16 @@ bool fake_claimed(struct dm *dm, enum dm_space space, uint64_t addr,
 	if (name)
 		*name = r->name;
 	return true;
+}
+
+bool fake_coalesced(struct dm *dm, enum dm_space space, uint64_t addr)
+{
+	struct dm_range *r = range_find(dm, space, addr);
+
+	if (!r || (r->flags & DM_CLAIM_COALESCED) != DM_CLAIM_COALESCED)
+		return false;
+	return !r->zone_len || (addr - r->base >= r->zone_off &&
+				addr - r->base < r->zone_off + r->zone_len);
 }
 
 unsigned int fake_claim_count(struct dm *dm)

@@ -50,6 +50,9 @@ void fake_mmio_write(struct dm *dm, uint64_t addr, uint64_t value,
 /* Whether addr is claimed, and the claim's DM_CLAIM_* flags and name. */
 bool fake_claimed(struct dm *dm, enum dm_space space, uint64_t addr,
 		  unsigned int *flags, const char **name);
+/* Whether KVM would batch writes to addr (DM_CLAIM_COALESCED, in the
+ * claim's zone if it has one). */
+bool fake_coalesced(struct dm *dm, enum dm_space space, uint64_t addr);
 unsigned int fake_claim_count(struct dm *dm);
 
 /* ---------------------------------------------------------- interrupts */
