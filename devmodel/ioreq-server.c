@@ -11,7 +11,9 @@
  * lock, and publishes the answer with release semantics.  With no work it
  * spins for a short while (the guest often issues the next access within
  * microseconds, and then neither side makes a system call), then sets
- * dm_sleeping and sleeps in FUTEX_WAIT on the doorbell.
+ * dm_sleeping and sleeps in FUTEX_WAIT on the doorbell.  The area is
+ * shared between processes, so the futex operations are the shared
+ * (non-PRIVATE) ones.
  *
  * A thread that may run on one CPU only (taskset, a cpuset) shares it
  * with the vCPU thread as a rule, and then does two things differently
@@ -22,8 +24,7 @@
  *   The writes then wait until the vCPU blocks (its next synchronous
  *   access, HLT) or a scheduler tick or two, and come in one batch: the
  *   half-dozen posted writes of an IDE command cost one pair of context
- *   switches instead of one pair each.  The area is shared between processes,
- * so the futex operations are the shared (non-PRIVATE) ones.
+ *   switches instead of one pair each.
  *
  * The hypervisor is trusted with the protocol but not assumed correct: a
  * malformed request or ring index is a fatal protocol error (DM_MSG_ERROR),
@@ -300,9 +301,6 @@ static bool has_request(struct ioreq_vcpu *slot)
 	       IOREQ_STATE_READY;
 }
 
-/* Waits for work: spin, then sleep on the doorbell.  bell is the
- * doorbell value read before the last look for work, so a bump after it
- * makes FUTEX_WAIT return at once. */
 /* SCHED_BATCH while the thread may run on one CPU only (see the top of
  * the file), SCHED_OTHER otherwise. */
 static void set_batch(struct ioreq_thread *t, bool batch)
@@ -321,6 +319,9 @@ static void set_batch(struct ioreq_thread *t, bool batch)
 	t->batch = batch;
 }
 
+/* Waits for work: spin, then sleep on the doorbell.  bell is the
+ * doorbell value read before the last look for work, so a bump after it
+ * makes FUTEX_WAIT return at once. */
 static void wait_for_work(struct ioreq_thread *t, uint32_t bell)
 {
 	struct ioreq_vcpu *slot = t->slot;

@@ -274,6 +274,7 @@ int dm_kvm_claim(struct vm *vm, const struct dm_msg_range *m)
 	     !(m->flags & DM_RANGE_POSTED_WRITES)) ||
 	    (!(m->flags & DM_RANGE_COALESCED) &&
 	     (m->zone_off || m->zone_len)) ||
+	    (!m->zone_len && m->zone_off) ||
 	    (uint64_t)m->zone_off + m->zone_len > m->len ||
 	    (m->space == IOREQ_TYPE_PIO && m->base + m->len > 0x10000) ||
 	    (m->space == IOREQ_TYPE_MMIO && overlaps_memory(vm, m->base,

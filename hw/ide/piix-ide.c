@@ -30,13 +30,19 @@
  * register writes from Linux (task file, PRD address, bus master start
  * and stop) against a handful of reads, so this halves the synchronous
  * round trips per command.  Nothing a write does is visible to the
- * guest before its next read of a register or its interrupt.  The task
- * file registers (Features to Device, 1h-6h) go further: KVM batches
- * their writes in its coalesced ring without leaving the guest
- * (dm_claim_zone), and they reach the device model at the vCPU's next
- * exit, at the latest with the Command register write that uses them.
- * Such a write only latches a value (ata.c), so when it arrives is not
- * visible to the guest.  That saves eleven exits per LBA48 command.
+ * guest before its next read of a register or its interrupt.  In a
+ * one-vCPU domain the task file registers Features to LBA High (1h-5h)
+ * go further: KVM batches their writes in its coalesced ring without
+ * leaving the guest (dm_claim_zone), and they reach the device model at
+ * the vCPU's next exit, at the latest with the Command register write
+ * that uses them.  Such a write only latches a value (ata.c), so when it
+ * arrives is not visible to the guest; that saves ten exits per LBA48
+ * command.  Not batched:
+ * - the Device register (6h): selecting a device moves INTRQ to it, which
+ *   the guest may wait for without another exit;
+ * - anything with more than one vCPU: KVM's ring is per VM and whichever
+ *   vCPU exits first moves its entries to its own posted ring, so another
+ *   vCPU's Command write could overtake them in the device model.
  *
  * Deliberate deviations:
  * - The timing registers (IDETIM, SIDETIM) and the rest of the
@@ -65,9 +71,9 @@
 #define CFG_IDETIM_SEC       0x42
 #define  IDETIM_IDE_DECODE   0x8000
 
-/* Features/Error (1h) to Device (6h): the ports KVM may batch. */
+/* Features/Error (1h) to LBA High (5h): the ports KVM may batch. */
 #define TASK_FILE_FIRST      1
-#define TASK_FILE_LEN        6
+#define TASK_FILE_LEN        5
 
 #define BM_BAR               4
 #define BM_BAR_SIZE          16
@@ -290,6 +296,7 @@ static int attach_drive(struct piix_ide *ide, struct ide_dev *d,
 static int channel_init(struct piix_ide *ide, unsigned int i)
 {
 	struct ide_channel *ch = &ide->ch[i];
+	struct dm_machine m;
 	char name[16];
 
 	ch->ide = ide;
@@ -311,9 +318,16 @@ static int channel_init(struct piix_ide *ide, unsigned int i)
 		return -1;
 	}
 	snprintf(name, sizeof(name), "ide%u", i);
-	ch->cmd_range = dm_claim_zone(ide->dm, DM_SPACE_PIO, legacy[i].cmd, 8,
-				      TASK_FILE_FIRST, TASK_FILE_LEN,
-				      &cmd_port_ops, ch, name);
+	dm_machine_get(ide->dm, &m);
+	if (m.nr_vcpus == 1)
+		ch->cmd_range = dm_claim_zone(ide->dm, DM_SPACE_PIO,
+					      legacy[i].cmd, 8,
+					      TASK_FILE_FIRST, TASK_FILE_LEN,
+					      &cmd_port_ops, ch, name);
+	else
+		ch->cmd_range = dm_claim(ide->dm, DM_SPACE_PIO, legacy[i].cmd,
+					 8, &cmd_port_ops, ch,
+					 DM_CLAIM_POSTED_WRITES, name);
 	snprintf(name, sizeof(name), "ide%u-ctl", i);
 	ch->ctl_range = dm_claim(ide->dm, DM_SPACE_PIO, legacy[i].ctl, 1,
 				 &ctl_port_ops, ch, DM_CLAIM_POSTED_WRITES,

@@ -147,10 +147,10 @@ static void test_pci_identity(void **state)
 	fake_pci_config_write(dm, IDE_DEVFN, 0x04, 2, 0x0005);
 
 	for (unsigned int p = 0; p < 8; p++) {
-		/* KVM batches the task file writes (1-6), never the data
-		 * port or the command register, whose writes the guest
-		 * may wait on without another exit. */
-		bool zone = p >= 1 && p <= 6;
+		/* KVM batches the task file writes (1-5), never the data
+		 * port, the Device or the Command register, whose writes
+		 * the guest may wait on without another exit. */
+		bool zone = p >= 1 && p <= 5;
 
 		assert_true(fake_claimed(dm, DM_SPACE_PIO, 0x1f0 + p, &flags,
 					 NULL));
@@ -179,6 +179,25 @@ static void test_pci_identity(void **state)
 	assert_true(f->drives[0].claimed);
 	if (fake_nr_errors)
 		fail_msg("error line: %s", fake_last_error);
+}
+
+/* With two vCPUs nothing is batched: KVM's coalesced ring is per VM, so
+ * another vCPU's exit could move the task file behind a Command write. */
+static void test_no_coalescing_with_two_vcpus(void **state)
+{
+	struct ide_fx *f = *state;
+	unsigned int flags;
+
+	fake_dm_set_machine(f->dm, 2, 64 << 20, 0);
+	ide_attach_disk(f, 0, DISK_SIZE);
+	ide_start(f);
+	for (unsigned int p = 0; p < 8; p++) {
+		assert_true(fake_claimed(f->dm, DM_SPACE_PIO, 0x1f0 + p,
+					 &flags, NULL));
+		assert_int_equal(flags, DM_CLAIM_POSTED_WRITES);
+		assert_false(fake_coalesced(f->dm, DM_SPACE_PIO, 0x1f0 + p));
+		assert_false(fake_coalesced(f->dm, DM_SPACE_PIO, 0x170 + p));
+	}
 }
 
 /* PIIX3 BMICX/BMISX/BMIDTPX (290550 2.7.1-2.7.3). */
@@ -1500,6 +1519,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 #define T(fn) IDE_TEST(fn)
 		T(test_pci_identity),
+		T(test_no_coalescing_with_two_vcpus),
 		T(test_bm_registers),
 		T(test_srst_signatures),
 		T(test_absent_devices),
