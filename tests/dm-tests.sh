@@ -408,6 +408,15 @@ if len(dms) != 1:
          "found %r" % [(p, comm(p)) for p in children(hv.pid)], hv)
 dm = dms[0]
 
+def stop_and_reap(hv):
+    """SIGTERM to the hypervisor; what it left behind."""
+    hv.send_signal(signal.SIGTERM)
+    try:
+        hv.wait(timeout=left())
+    except subprocess.TimeoutExpired:
+        done("error: the hypervisor ignored SIGTERM", hv)
+    return reap_leftovers()
+
 if scenario == "sandbox":
     problems = []
     for fd in os.listdir("/proc/%d/fd" % dm):
@@ -427,12 +436,7 @@ if scenario == "sandbox":
         if not sec or sec.group(1) != "2":
             problems.append("thread %s: Seccomp %s" %
                             (tid, sec and sec.group(1)))
-    hv.send_signal(signal.SIGTERM)
-    try:
-        hv.wait(timeout=left())
-    except subprocess.TimeoutExpired:
-        done("error: the hypervisor ignored SIGTERM", hv)
-    left_over = reap_leftovers()
+    left_over = stop_and_reap(hv)
     if left_over:
         problems.append("left behind: %s" % ", ".join(left_over))
     done("error: " + "; ".join(problems) if problems else "ok")
@@ -473,12 +477,7 @@ if scenario == "pinned":
         if hv.poll() is not None:
             done("error: the domain ended on CPUs %s (status %d): %s" %
                  (allowed, hv.returncode, open(log, "rb").read()[-300:]))
-    hv.send_signal(signal.SIGTERM)
-    try:
-        hv.wait(timeout=left())
-    except subprocess.TimeoutExpired:
-        done("error: the hypervisor ignored SIGTERM", hv)
-    left_over = reap_leftovers()
+    left_over = stop_and_reap(hv)
     done("error: left behind: " + ", ".join(left_over) if left_over
          else "ok")
 
