@@ -161,7 +161,10 @@ struct pci_bar_desc {
  * A PCI function's own behaviour.  The PCI core owns the standard header
  * (IDs, command/status, BARs, interrupt line/pin) and calls config_read /
  * config_write only for offsets 0x40 and above, and bar_read / bar_write
- * for accesses to a mapped BAR (offset inside the BAR).
+ * for accesses to a mapped BAR (offset inside the BAR).  Without a
+ * config_read the core reads those offsets from the function's config
+ * bytes (pci_config_bytes()), for functions whose registers read back as
+ * stored.
  */
 struct pci_ops {
 	const char *name;

@@ -157,19 +157,6 @@ static void i440fx_write_byte(struct i440fx *h, unsigned int off, uint8_t val)
 			  "always RAM)", off - I440FX_PAM0, h->cfg[off]);
 }
 
-static uint32_t i440fx_config_read(void *opaque, unsigned int offset,
-				   unsigned int size)
-{
-	struct i440fx *h = opaque;
-	uint32_t v = 0;
-
-	if (size > 4 || offset + size > CFG_SIZE)
-		return 0xffffffffu;
-	for (unsigned int i = 0; i < size; i++)
-		v |= (uint32_t)h->cfg[offset + i] << (8 * i);
-	return v;
-}
-
 static void i440fx_config_write(void *opaque, unsigned int offset,
 				unsigned int size, uint32_t value)
 {
@@ -194,7 +181,6 @@ static void i440fx_reset(void *opaque)
 static const struct pci_ops i440fx_pci_ops = {
 	.name = "i440fx",
 	.reset = i440fx_reset,
-	.config_read = i440fx_config_read,
 	.config_write = i440fx_config_write,
 };
 

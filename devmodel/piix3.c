@@ -193,19 +193,6 @@ static void piix3_write_pirqrc(struct piix3 *p, unsigned int pirq,
 			  route & PIRQRC_IRQ);
 }
 
-static uint32_t piix3_config_read(void *opaque, unsigned int offset,
-				  unsigned int size)
-{
-	struct piix3 *p = opaque;
-	uint32_t v = 0;
-
-	if (size > 4 || offset + size > CFG_SIZE)
-		return 0xffffffffu;
-	for (unsigned int i = 0; i < size; i++)
-		v |= (uint32_t)p->cfg[offset + i] << (8 * i);
-	return v;
-}
-
 static void piix3_config_write(void *opaque, unsigned int offset,
 			       unsigned int size, uint32_t value)
 {
@@ -322,7 +309,6 @@ static void piix3_reset(void *opaque)
 static const struct pci_ops piix3_pci_ops = {
 	.name = "piix3",
 	.reset = piix3_reset,
-	.config_read = piix3_config_read,
 	.config_write = piix3_config_write,
 };
 

@@ -512,19 +512,6 @@ static uint8_t pm_cfg_wmask(unsigned int off)
 	}
 }
 
-static uint32_t pm_config_read(void *opaque, unsigned int offset,
-			       unsigned int size)
-{
-	struct piix4_pm *pm = opaque;
-	uint32_t v = 0;
-
-	if (size > 4 || offset + size > CFG_SIZE)
-		return 0xffffffffu;
-	for (unsigned int i = 0; i < size; i++)
-		v |= (uint32_t)pm->cfg[offset + i] << (8 * i);
-	return v;
-}
-
 static void pm_config_write(void *opaque, unsigned int offset,
 			    unsigned int size, uint32_t value)
 {
@@ -573,7 +560,6 @@ static void pm_reset(void *opaque)
 static const struct pci_ops pm_pci_ops = {
 	.name = "piix4-pm",
 	.reset = pm_reset,
-	.config_read = pm_config_read,
 	.config_write = pm_config_write,
 };
 

@@ -151,19 +151,6 @@ static const struct dm_io_ops ctl_port_ops = {
 
 /* --------------------------------------------------- PCI function */
 
-static uint32_t piix_ide_config_read(void *opaque, unsigned int offset,
-				     unsigned int size)
-{
-	struct piix_ide *ide = opaque;
-	uint32_t v = 0;
-
-	if (size > 4 || offset + size > CFG_SIZE)
-		return 0xffffffffu;
-	for (unsigned int i = 0; i < size; i++)
-		v |= (uint32_t)ide->cfg[offset + i] << (8 * i);
-	return v;
-}
-
 static void piix_ide_config_write(void *opaque, unsigned int offset,
 				  unsigned int size, uint32_t value)
 {
@@ -241,7 +228,6 @@ static void piix_ide_pci_reset(void *opaque)
 static const struct pci_ops piix_ide_pci_ops = {
 	.name = "piix3-ide",
 	.reset = piix_ide_pci_reset,
-	.config_read = piix_ide_config_read,
 	.config_write = piix_ide_config_write,
 	.bar_read = piix_ide_bar_read,
 	.bar_write = piix_ide_bar_write,
