@@ -45,6 +45,10 @@ enum dm_space {
  * see every earlier write of the same vCPU. */
 #define DM_CLAIM_POSTED_WRITES 1u
 #define DM_CLAIM_COALESCED     3u /* implies posted */
+/* Reads may be answered from the range's read shadow (dm_shadow_set).
+ * Claims of at most 16 bytes; on a longer one, or with no shadow slot
+ * left, the flag is dropped and every read reaches the device. */
+#define DM_CLAIM_SHADOWED      4u
 
 struct dm_range;
 
@@ -53,7 +57,8 @@ struct dm_range;
 struct dm_range *dm_claim(struct dm *dm, enum dm_space space, uint64_t base,
 			  uint64_t len, const struct dm_io_ops *ops,
 			  void *opaque, unsigned int flags, const char *name);
-/* dm_claim with posted writes, of which KVM batches (coalesces) only those
+/* dm_claim with posted writes (flags: 0 or DM_CLAIM_SHADOWED), of which KVM
+ * batches (coalesces) only those
  * to [base + zone_off, base + zone_off + zone_len).  For registers whose
  * writes do nothing until a later access does (an ATA task file before
  * its command register): a write the guest then waits on without another
@@ -62,9 +67,28 @@ struct dm_range *dm_claim(struct dm *dm, enum dm_space space, uint64_t base,
 struct dm_range *dm_claim_zone(struct dm *dm, enum dm_space space,
 			       uint64_t base, uint64_t len, uint16_t zone_off,
 			       uint16_t zone_len, const struct dm_io_ops *ops,
-			       void *opaque, const char *name);
+			       void *opaque, unsigned int flags,
+			       const char *name);
 /* Releases a claim; no handler call for it starts after this returns. */
 void dm_release(struct dm *dm, struct dm_range *r);
+
+/*
+ * Read shadows (DM_CLAIM_SHADOWED): the device publishes what a read of
+ * size bytes at offset off returns, for a register whose read has no side
+ * effect, and the hypervisor then answers the guest's reads of exactly
+ * those bytes itself, without waking the device model, whenever every
+ * earlier write of the guest has been handled.  So the value must always
+ * be current: set it again in every callback that changes it (before
+ * raising an interrupt that makes the guest read it), and clear it while
+ * a read would have a side effect (a status register whose read
+ * acknowledges an interrupt) or would need the device.  A new claim starts
+ * with nothing valid.  Both are no-ops for a NULL range or one without a
+ * shadow; off + size must lie within the claim's first 16 bytes.
+ */
+void dm_shadow_set(struct dm_range *r, unsigned int off, unsigned int size,
+		   uint64_t value);
+void dm_shadow_clear(struct dm_range *r, unsigned int off,
+		     unsigned int size);
 
 /* ------------------------------------------------------------ interrupts */
 
@@ -196,6 +220,9 @@ struct pci_function *dm_pci_register(struct dm *dm, unsigned int devfn,
 /* Raw access to the function's config bytes (device-specific registers the
  * core reads for the device, e.g. a capability list). */
 uint8_t *pci_config_bytes(struct pci_function *f);
+/* The claim of a mapped BAR (for dm_shadow_set), or NULL while it is not
+ * mapped; a BAR that moves gets a new claim. */
+struct dm_range *pci_bar_range(struct pci_function *f, unsigned int bar);
 /* Sets INTx# level; routed by the platform's INTx router. */
 void pci_set_irq(struct pci_function *f, int level);
 

@@ -143,6 +143,7 @@ struct dm_range {
 	void *opaque;
 	unsigned int flags;
 	uint32_t id;              /* index in dm->ranges + 1 */
+	struct ioreq_shadow *shadow; /* its read shadow, or NULL */
 	char name[32];
 };
 
@@ -197,6 +198,8 @@ int ioreq_server_setup(struct dm *dm, const struct dm_msg_setup *s,
 		       int ioreq_fd);
 /* Starts one thread per vCPU.  0, or -1 after one error line. */
 int ioreq_server_start(struct dm *dm);
+/* The read shadow for range id (ioreq.h), or NULL if there is none. */
+struct ioreq_shadow *ioreq_server_shadow(struct dm *dm, uint32_t id);
 /* Handles every posted write still in the rings (lock held). */
 void ioreq_server_drain(struct dm *dm);
 /* Checks a request copied out of a slot (pure; unit-tested).  NULL if

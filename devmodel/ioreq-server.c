@@ -127,6 +127,18 @@ const char *ioreq_check_posted(const struct ioreq_posted *p)
 	return NULL;
 }
 
+static struct ioreq_area_header *header(struct dm *dm)
+{
+	return (struct ioreq_area_header *)dm->ioreq->area;
+}
+
+struct ioreq_shadow *ioreq_server_shadow(struct dm *dm, uint32_t id)
+{
+	if (!dm->ioreq || id < 1 || id > IOREQ_SHADOWS)
+		return NULL;
+	return &header(dm)->shadows[id - 1];
+}
+
 /* ---------------------------------------------------------- dispatch */
 
 static uint64_t le_load(const uint8_t *p, unsigned int size)
@@ -176,7 +188,9 @@ void ioreq_dispatch(struct dm *dm, struct ioreq *req, uint8_t *buf)
 }
 
 /* Handles the slot's posted writes (lock held).  NULL, or why the ring
- * is broken. */
+ * is broken.  The tail moves past a write only once it is handled: the
+ * hypervisor answers reads from shadows only when the rings are empty
+ * (ioreq.h). */
 static const char *drain_posted(struct dm *dm, struct ioreq_vcpu *slot)
 {
 	uint32_t tail = slot->posted_tail;
@@ -197,10 +211,12 @@ static const char *drain_posted(struct dm *dm, struct ioreq_vcpu *slot)
 		why = ioreq_check_posted(&p);
 		if (why)
 			return why;
-		__atomic_store_n(&slot->posted_tail, ++tail,
-				 __ATOMIC_RELEASE);
 		ranges_access(dm, (enum dm_space)p.type, p.range_id, p.addr,
 			      p.size, true, p.data);
+		__atomic_store_n(&header(dm)->posted_ctl_seq,
+				 ctl_sent_count(dm), __ATOMIC_RELAXED);
+		__atomic_store_n(&slot->posted_tail, ++tail,
+				 __ATOMIC_RELEASE);
 	}
 }
 

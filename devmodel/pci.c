@@ -248,6 +248,11 @@ static void pci_update_mappings(struct dm *dm)
 	}
 }
 
+struct dm_range *pci_bar_range(struct pci_function *f, unsigned int bar)
+{
+	return f && bar < 6 ? f->bars[bar].range : NULL;
+}
+
 /* ------------------------------------------------------------ INTx */
 
 static void pci_update_intx(struct pci_function *f)
@@ -304,7 +309,7 @@ static bool bars_valid(const struct pci_bar_desc bars[6], const char *name)
 			why = "too large for a 32-bit BAR";
 		else if (d->is_64bit && (i == 5 || bars[i + 1].size))
 			why = "a 64-bit BAR needs the next BAR free";
-		else if (d->flags & ~DM_CLAIM_COALESCED)
+		else if (d->flags & ~(DM_CLAIM_COALESCED | DM_CLAIM_SHADOWED))
 			why = "bad flags";
 		if (why) {
 			log_error("PCI device %s: BAR%u: %s", name, i, why);

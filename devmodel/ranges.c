@@ -9,6 +9,8 @@
  * hypervisor routing the access and the device model handling it.
  * Accesses nothing claims read as all ones and writes are dropped, as on
  * a PC bus with no device answering.
+ * A shadowed claim's read shadow (ioreq.h) is written here, as a seqlock
+ * with this process as the only writer (the device-model lock is held).
  */
 #include "dm.h"
 
@@ -19,6 +21,13 @@
 #include "hvmkit/log.h"
 
 #define RANGES_MAX 4096
+
+/* The claim flags are the protocol's range flags. */
+_Static_assert(DM_CLAIM_POSTED_WRITES == DM_RANGE_POSTED_WRITES &&
+	       DM_CLAIM_COALESCED ==
+	       (DM_RANGE_POSTED_WRITES | DM_RANGE_COALESCED) &&
+	       DM_CLAIM_SHADOWED == DM_RANGE_SHADOWED,
+	       "DM_CLAIM_* and DM_RANGE_* differ");
 
 static const char *space_name(enum dm_space space)
 {
@@ -89,6 +98,64 @@ static uint32_t range_id_alloc(struct dm *dm)
 	return id;
 }
 
+/* Writes size bytes of value at off into the shadow, valid or not. */
+static void shadow_write(struct ioreq_shadow *e, unsigned int off,
+			 unsigned int size, uint64_t value, bool valid)
+{
+	uint16_t bits = (uint16_t)(((1u << size) - 1) << off);
+	uint16_t nvalid = valid ? e->valid | bits : e->valid & ~bits;
+	uint32_t seq = e->seq;
+	bool same = nvalid == e->valid;
+
+	for (unsigned int i = 0; same && valid && i < size; i++)
+		same = e->bytes[off + i] == (uint8_t)(value >> (8 * i));
+	if (same)
+		return;
+	__atomic_store_n(&e->seq, seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	for (unsigned int i = 0; valid && i < size; i++)
+		__atomic_store_n(&e->bytes[off + i],
+				 (uint8_t)(value >> (8 * i)), __ATOMIC_RELAXED);
+	__atomic_store_n(&e->valid, nvalid, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->seq, seq + 2, __ATOMIC_RELEASE);
+}
+
+static bool shadow_args_ok(const struct dm_range *r, unsigned int off,
+			   unsigned int size)
+{
+	if (size >= 1 && size <= 8 && off <= IOREQ_SHADOW_BYTES - size &&
+	    off + size <= r->len)
+		return true;
+	log_error("%s: bad read shadow %u bytes at %u", r->name, size, off);
+	return false;
+}
+
+void dm_shadow_set(struct dm_range *r, unsigned int off, unsigned int size,
+		   uint64_t value)
+{
+	if (r && r->shadow && shadow_args_ok(r, off, size))
+		shadow_write(r->shadow, off, size, value, true);
+}
+
+void dm_shadow_clear(struct dm_range *r, unsigned int off,
+		     unsigned int size)
+{
+	if (r && r->shadow && shadow_args_ok(r, off, size))
+		shadow_write(r->shadow, off, size, 0, false);
+}
+
+/* Invalidates the whole shadow and ties it to the claim at base. */
+static void shadow_reset(struct ioreq_shadow *e, uint64_t base)
+{
+	uint32_t seq = e->seq;
+
+	__atomic_store_n(&e->seq, seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	__atomic_store_n(&e->valid, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->base, base, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->seq, seq + 2, __ATOMIC_RELEASE);
+}
+
 static void range_describe(char *buf, size_t len, enum dm_space space,
 			   uint64_t base, uint64_t llen, const char *name)
 {
@@ -121,7 +188,7 @@ static struct dm_range *claim(struct dm *dm, enum dm_space space,
 		snprintf(why, why_len, "empty or outside the address space");
 		return NULL;
 	}
-	if (!ops || flags & ~DM_CLAIM_COALESCED ||
+	if (!ops || flags & ~(DM_CLAIM_COALESCED | DM_CLAIM_SHADOWED) ||
 	    (zone_len && ((flags & DM_CLAIM_COALESCED) != DM_CLAIM_COALESCED ||
 			  (uint64_t)zone_off + zone_len > len))) {
 		snprintf(why, why_len, "bad ops, flags or zone");
@@ -148,6 +215,15 @@ static struct dm_range *claim(struct dm *dm, enum dm_space space,
 		   flags | DM_RANGE_POSTED_WRITES : flags;
 	r->id = id;
 	snprintf(r->name, sizeof(r->name), "%s", name ? name : "?");
+	/* A shadow is an optimisation: without a slot, reads go through. */
+	if (r->flags & DM_CLAIM_SHADOWED) {
+		r->shadow = len <= IOREQ_SHADOW_BYTES ?
+			    ioreq_server_shadow(dm, id) : NULL;
+		if (r->shadow)
+			shadow_reset(r->shadow, base);
+		else
+			r->flags &= ~DM_CLAIM_SHADOWED;
+	}
 
 	memset(&msg, 0, sizeof(msg));
 	msg.space = space;
@@ -214,14 +290,18 @@ struct dm_range *dm_claim(struct dm *dm, enum dm_space space, uint64_t base,
 struct dm_range *dm_claim_zone(struct dm *dm, enum dm_space space,
 			       uint64_t base, uint64_t len, uint16_t zone_off,
 			       uint16_t zone_len, const struct dm_io_ops *ops,
-			       void *opaque, const char *name)
+			       void *opaque, unsigned int flags,
+			       const char *name)
 {
-	if (!zone_len) { /* would mean the whole range */
-		log_error("%s: empty coalesced zone", name ? name : "?");
+	if (!zone_len || (flags & ~DM_CLAIM_SHADOWED)) {
+		/* zone_len 0 would mean the whole range */
+		log_error("%s: empty coalesced zone or bad flags",
+			  name ? name : "?");
 		return NULL;
 	}
 	return claim_or_log(dm, space, base, len, ops, opaque,
-			    DM_CLAIM_COALESCED, zone_off, zone_len, name);
+			    DM_CLAIM_COALESCED | flags, zone_off, zone_len,
+			    name);
 }
 
 void dm_release(struct dm *dm, struct dm_range *r)
@@ -230,6 +310,10 @@ void dm_release(struct dm *dm, struct dm_range *r)
 
 	if (!r)
 		return;
+	/* Reads still under way go to the device model, which drops them
+	 * after the release (ranges_access). */
+	if (r->shadow)
+		shadow_reset(r->shadow, ~0ull);
 	memset(&msg, 0, sizeof(msg));
 	msg.space = r->space;
 	msg.base = r->base;

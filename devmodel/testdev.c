@@ -62,8 +62,15 @@
  *                                reported; W: zeroes it.  (The testdev
  *                                registers itself as the power button;
  *                                the last device registered wins.)
+ *   port + 0x38  LOG_PIO_READS R reads of LOG_PIO the device model
+ *                                answered; W: zeroes the count
  *   port + 0x40  LOG_PIO     W   (posted writes) appends the value to the
- *                                log; R (synchronous): LOG_COUNT
+ *                                log; R: LOG_COUNT (its bytes at the
+ *                                access's offset), from a read shadow
+ *                                (DM_CLAIM_SHADOWED): the hypervisor
+ *                                answers once every earlier write is
+ *                                handled, and only the reads it could
+ *                                not answer count in LOG_PIO_READS
  *   port + 0x44  DOORBELL    W   32-bit writes signal an ioeventfd: KVM
  *                                counts them without leaving the kernel;
  *                                the device model adds them up
@@ -111,6 +118,7 @@
 #define REG_ERRORS		0x2c
 #define REG_COMMAND		0x30
 #define REG_POWER_BUTTON	0x34
+#define REG_LOG_PIO_READS	0x38
 #define REGS_LEN		0x40
 #define LOG_PIO_OFFSET		0x40
 #define LOG_PIO_LEN		4
@@ -170,6 +178,7 @@ struct testdev {
 	unsigned int log_head;
 	unsigned int log_len;
 	uint32_t log_meta;
+	uint32_t log_pio_reads;
 
 	int irq_level;
 	uint32_t irq_acks;
@@ -313,11 +322,18 @@ static uint64_t fifo_read(struct testdev *t, unsigned int size)
 
 /* ----------------------------------------------------------------- log */
 
+/* LOG_PIO reads LOG_COUNT: its read shadow follows every change. */
+static void log_publish(struct testdev *t)
+{
+	dm_shadow_set(t->log_pio_range, 0, LOG_PIO_LEN, t->log_len);
+}
+
 static void log_clear(struct testdev *t)
 {
 	t->log_head = 0;
 	t->log_len = 0;
 	t->log_meta = 0;
+	log_publish(t);
 }
 
 static void log_append(struct testdev *t, uint64_t value, uint32_t meta)
@@ -332,6 +348,7 @@ static void log_append(struct testdev *t, uint64_t value, uint32_t meta)
 		.meta = meta,
 	};
 	t->log_len++;
+	log_publish(t);
 }
 
 static uint32_t log_pop(struct testdev *t)
@@ -347,6 +364,7 @@ static uint32_t log_pop(struct testdev *t)
 	e = t->log[t->log_head];
 	t->log_head = (t->log_head + 1) % LOG_SIZE;
 	t->log_len--;
+	log_publish(t);
 	t->log_meta = e.meta;
 	return e.value;
 }
@@ -358,6 +376,17 @@ static uint32_t log_meta(bool mmio, unsigned int size, uint64_t offset)
 }
 
 static uint64_t log_pio_read(void *opaque, uint64_t offset, unsigned int size)
+{
+	struct testdev *t = opaque;
+
+	/* LOG_COUNT's bytes at the offset, as in the read shadow (the
+	 * claim keeps offset + size within 4). */
+	t->log_pio_reads++;
+	return (t->log_len >> (8 * offset)) & all_ones(size);
+}
+
+static uint64_t log_mmio_read(void *opaque, uint64_t offset,
+			      unsigned int size)
 {
 	struct testdev *t = opaque;
 
@@ -383,7 +412,7 @@ static void log_mmio_write(void *opaque, uint64_t offset, uint64_t value,
 }
 
 static const struct dm_io_ops log_mmio_ops = {
-	.read = log_pio_read,
+	.read = log_mmio_read,
 	.write = log_mmio_write,
 };
 
@@ -526,6 +555,9 @@ static uint64_t regs_read(void *opaque, uint64_t offset, unsigned int size)
 	case REG_POWER_BUTTON:
 		v = t->power_button;
 		break;
+	case REG_LOG_PIO_READS:
+		v = t->log_pio_reads;
+		break;
 	default:
 		log_guest("testdev: read of %u byte(s) at register offset "
 			  "%#llx", size, (unsigned long long)offset);
@@ -566,6 +598,9 @@ static void regs_write(void *opaque, uint64_t offset, uint64_t value,
 		break;
 	case REG_POWER_BUTTON:
 		t->power_button = 0;
+		break;
+	case REG_LOG_PIO_READS:
+		t->log_pio_reads = 0;
 		break;
 	case REG_COMMAND:
 		if (size != 4) {
@@ -618,6 +653,7 @@ static void testdev_reset(void *opaque)
 	t->irq_acks = 0;
 	t->doorbells = 0;
 	t->errors = 0;
+	t->log_pio_reads = 0;
 	memset(t->scratch_mem, 0, sizeof(t->scratch_mem));
 }
 
@@ -666,14 +702,15 @@ static int testdev_claim(struct testdev *t, uint64_t port,
 				 t, 0, "testdev-regs");
 	t->log_pio_range = dm_claim(dm, DM_SPACE_PIO, port + LOG_PIO_OFFSET,
 				    LOG_PIO_LEN, &log_pio_ops, t,
-				    DM_CLAIM_POSTED_WRITES, "testdev-log-pio");
+				    DM_CLAIM_POSTED_WRITES | DM_CLAIM_SHADOWED,
+				    "testdev-log-pio");
 	t->scratch_mem_range = dm_claim(dm, DM_SPACE_MMIO, mmio,
 					SCRATCH_MEM_LEN, &scratch_mem_ops, t,
 					0, "testdev-scratch-mem");
 	t->log_mmio_range = dm_claim_zone(dm, DM_SPACE_MMIO,
 					  mmio + LOG_MMIO_OFFSET, LOG_MMIO_LEN,
 					  LOG_MMIO_ZONE_OFF, LOG_MMIO_ZONE_LEN,
-					  &log_mmio_ops, t,
+					  &log_mmio_ops, t, 0,
 					  "testdev-log-mmio");
 	if (!t->scratch_port_range || !t->regs_range || !t->log_pio_range ||
 	    !t->scratch_mem_range || !t->log_mmio_range) {

@@ -172,6 +172,13 @@ static void dm_range_io(void *opaque, unsigned int vcpu, uint64_t addr,
 	};
 	uint32_t seq;
 
+	if (!is_write && (reg->flags & DM_RANGE_SHADOWED) &&
+	    ioreq_shadow_read(reg->vm, reg->range_id, reg->base,
+			      (unsigned int)(addr - reg->base), len, data,
+			      &seq)) {
+		dm_range_note_barrier(reg->vm, vcpu, seq);
+		return;
+	}
 	if (is_write)
 		memcpy(&req.data, data, len);
 	if (is_write && (reg->flags & DM_RANGE_POSTED_WRITES) &&
@@ -276,6 +283,9 @@ int dm_kvm_claim(struct vm *vm, const struct dm_msg_range *m)
 	     (m->zone_off || m->zone_len)) ||
 	    (!m->zone_len && m->zone_off) ||
 	    (uint64_t)m->zone_off + m->zone_len > m->len ||
+	    ((m->flags & DM_RANGE_SHADOWED) &&
+	     (m->range_id < 1 || m->range_id > IOREQ_SHADOWS ||
+	      m->len > IOREQ_SHADOW_BYTES)) ||
 	    (m->space == IOREQ_TYPE_PIO && m->base + m->len > 0x10000) ||
 	    (m->space == IOREQ_TYPE_MMIO && overlaps_memory(vm, m->base,
 							    m->len)))

@@ -12,6 +12,8 @@
  * sides use the Dekker pattern (store own flag, full fence, load the
  * other's), so a wake is never lost and is only a system call when the
  * other side sleeps.
+ * Reads of a claim with a read shadow are answered here, without a request,
+ * while no posted write is pending (ioreq_shadow_read).
  * The wait is bounded by the device-model timeout: a device model that
  * does not answer is a failed device model (docs/architecture.md).
  */
@@ -150,6 +152,55 @@ bool ioreq_send_posted(struct vm *vm, unsigned int vcpu,
 	p->range_id = req->range_id;
 	__atomic_store_n(&s->posted_head, head + 1, __ATOMIC_RELEASE);
 	ring_doorbell(s);
+	return true;
+}
+
+/* True if no vCPU's posted ring holds a write the device model has not
+ * finished (it advances the tail after handling one, acquire pairs). */
+static bool posted_idle(const struct ioreq_client *c)
+{
+	for (unsigned int i = 0; i < c->nr_vcpus; i++) {
+		struct ioreq_vcpu *s = ioreq_client_slot(c, i);
+
+		if (__atomic_load_n(&s->posted_head, __ATOMIC_ACQUIRE) !=
+		    __atomic_load_n(&s->posted_tail, __ATOMIC_ACQUIRE))
+			return false;
+	}
+	return true;
+}
+
+bool ioreq_shadow_read(struct vm *vm, uint32_t range_id, uint64_t base,
+		       unsigned int off, unsigned int len, uint8_t *data,
+		       uint32_t *ctl_seq)
+{
+	const struct ioreq_client *c = &vm->dm->ioreq;
+	struct ioreq_area_header *h = (struct ioreq_area_header *)c->area;
+	struct ioreq_shadow *e;
+	uint8_t bytes[IOREQ_SHADOW_BYTES];
+	uint32_t seq, need;
+	uint16_t valid;
+	uint64_t ebase;
+
+	if (range_id - 1 >= IOREQ_SHADOWS || off > IOREQ_SHADOW_BYTES ||
+	    len > IOREQ_SHADOW_BYTES - off || !len || !posted_idle(c))
+		return false;
+	e = &h->shadows[range_id - 1];
+	seq = __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE);
+	if (seq & 1)
+		return false;
+	valid = __atomic_load_n(&e->valid, __ATOMIC_RELAXED);
+	ebase = __atomic_load_n(&e->base, __ATOMIC_RELAXED);
+	for (unsigned int i = 0; i < len; i++)
+		bytes[i] = __atomic_load_n(&e->bytes[off + i],
+					   __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (__atomic_load_n(&e->seq, __ATOMIC_RELAXED) != seq)
+		return false;
+	need = ((1u << len) - 1) << off;
+	if (ebase != base || (valid & need) != need)
+		return false;
+	memcpy(data, bytes, len);
+	*ctl_seq = __atomic_load_n(&h->posted_ctl_seq, __ATOMIC_ACQUIRE);
 	return true;
 }
 

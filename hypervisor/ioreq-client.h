@@ -37,6 +37,14 @@ void ioreq_client_wake_all(const struct ioreq_client *c);
  */
 int ioreq_send_sync(struct vm *vm, unsigned int vcpu, const struct ioreq *req,
 		    uint8_t *data, uint32_t *ctl_seq);
+/*
+ * Answers a read of len bytes at offset off of the claim (range_id, base)
+ * from its read shadow (ioreq.h), if that is allowed now: true and data
+ * and *ctl_seq filled, or false (send the read synchronously).
+ */
+bool ioreq_shadow_read(struct vm *vm, uint32_t range_id, uint64_t base,
+		       unsigned int off, unsigned int len, uint8_t *data,
+		       uint32_t *ctl_seq);
 /* Queues a write that needs no answer; false if the ring is full (send it
  * synchronously then, which keeps the order). */
 bool ioreq_send_posted(struct vm *vm, unsigned int vcpu,

@@ -78,6 +78,11 @@ static void ide_update_irq(struct ide_channel *ch)
 
 	if (level != ch->irq_level) {
 		ch->irq_level = level;
+		/* The guest may read the registers as soon as it takes the
+		 * interrupt, from their read shadows (piix-ide.c): they must
+		 * say why before it is raised. */
+		if (level)
+			ide_publish(ch->ide);
 		dm_irq_set(ch->irq, level);
 	}
 }
@@ -110,6 +115,7 @@ static void ide_blk_done(void *opaque, int64_t ret)
 		return; /* the command was cancelled */
 	d->io_done = NULL;
 	fn(d, ret);
+	ide_publish(d->ch->ide);
 }
 
 void ide_submit(struct ide_dev *d, enum blk_op op, uint64_t offset,
@@ -318,11 +324,10 @@ void ide_set_signature(struct ide_dev *d)
 	d->select &= (uint8_t)~DEV_HEAD;
 }
 
-uint64_t ide_cmd_read(struct ide_channel *ch, unsigned int reg)
+uint8_t ide_cmd_peek(struct ide_channel *ch, unsigned int reg)
 {
 	struct ide_dev *d = ide_selected(ch);
 	bool hob = ch->ctl & CTL_HOB;
-	uint8_t v;
 
 	if (channel_empty(ch))
 		return 0;
@@ -340,16 +345,29 @@ uint64_t ide_cmd_read(struct ide_channel *ch, unsigned int reg)
 	case REG_DEVICE:
 		return d->select;
 	case REG_STATUS:
-		if (!d->present)
-			return 0;
-		v = ch->srst ? ST_BSY : d->status;
-		/* Reading the Status register clears the pending
-		 * interrupt, the Alternate Status does not. */
-		d->intrq = false;
-		ide_update_irq(ch);
-		return v;
+		return ide_alt_status(ch);
 	}
 	return 0;
+}
+
+bool ide_status_read_acks(struct ide_channel *ch)
+{
+	struct ide_dev *d = ide_selected(ch);
+
+	return d->present && d->intrq;
+}
+
+uint64_t ide_cmd_read(struct ide_channel *ch, unsigned int reg)
+{
+	uint8_t v = ide_cmd_peek(ch, reg);
+
+	/* Reading the Status register clears the pending interrupt, the
+	 * Alternate Status does not. */
+	if (reg == REG_STATUS && ide_status_read_acks(ch)) {
+		ide_selected(ch)->intrq = false;
+		ide_update_irq(ch);
+	}
+	return v;
 }
 
 uint8_t ide_alt_status(struct ide_channel *ch)

@@ -232,6 +232,11 @@ static inline struct ide_dev *ide_selected(struct ide_channel *ch)
 }
 
 uint64_t ide_cmd_read(struct ide_channel *ch, unsigned int reg);
+/* What a read of command block register reg (1-7) returns, without its
+ * side effect; and whether reading the Status register has one now (it
+ * acknowledges a pending interrupt). */
+uint8_t ide_cmd_peek(struct ide_channel *ch, unsigned int reg);
+bool ide_status_read_acks(struct ide_channel *ch);
 void ide_cmd_write(struct ide_channel *ch, unsigned int reg, uint8_t v);
 uint32_t ide_data_read(struct ide_channel *ch, unsigned int size);
 void ide_data_write(struct ide_channel *ch, uint32_t v, unsigned int size);
@@ -240,6 +245,9 @@ void ide_ctl_write(struct ide_channel *ch, uint8_t v);
 
 /* Power-on state of a channel and its devices. */
 void ide_channel_reset(struct ide_channel *ch);
+/* Brings the read shadows of every register without read side effects up
+ * to date (piix-ide.c); at the end of everything that may change one. */
+void ide_publish(struct piix_ide *ide);
 /* Puts the signature into the task file (ATA 01h/01h/00h/00h, PACKET
  * 01h/01h/14h/EBh, absent FFh/FFh in LBA mid/high). */
 void ide_set_signature(struct ide_dev *d);

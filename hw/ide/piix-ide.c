@@ -44,6 +44,18 @@
  *   vCPU exits first moves its entries to its own posted ring, so another
  *   vCPU's Command write could overtake them in the device model.
  *
+ * Read shadows (DM_CLAIM_SHADOWED): the registers whose reads have no
+ * side effect (task file 1h-6h, Status while no interrupt is pending,
+ * Alternate Status, all bus master registers) are published to the
+ * hypervisor after everything that may change them (ide_publish), and it
+ * answers the guest's reads of them once the writes before have been
+ * handled, without waking the device model.  Linux reads Alternate Status,
+ * the bus master command and status registers some ten times per DMA
+ * command; each read the device model does not have to answer saves a
+ * round trip (two context switches when the domain shares one CPU).  The
+ * Status register is not published while its read would acknowledge an
+ * interrupt, nor is the data port.
+ *
  * Deliberate deviations:
  * - The timing registers (IDETIM, SIDETIM) and the rest of the
  *   configuration space are plain storage: timings mean nothing here.
@@ -93,20 +105,48 @@ static const char *const vdevs[2][2] = {
 
 /* ----------------------------------------------------------- ports */
 
+static void channel_publish(struct ide_channel *ch, struct dm_range *bm)
+{
+	unsigned int bm_off = ch->index * 8;
+	uint64_t bm_regs = 0;
+
+	for (unsigned int reg = 1; reg < 7; reg++)
+		dm_shadow_set(ch->cmd_range, reg, 1, ide_cmd_peek(ch, reg));
+	if (ide_status_read_acks(ch))
+		dm_shadow_clear(ch->cmd_range, 7, 1);
+	else
+		dm_shadow_set(ch->cmd_range, 7, 1, ide_cmd_peek(ch, 7));
+	dm_shadow_set(ch->ctl_range, 0, 1, ide_alt_status(ch));
+	for (unsigned int i = 0; i < 8; i++)
+		bm_regs |= (uint64_t)bm_readb(ch, i) << (8 * i);
+	dm_shadow_set(bm, bm_off, 8, bm_regs);
+}
+
+void ide_publish(struct piix_ide *ide)
+{
+	struct dm_range *bm = pci_bar_range(ide->fn, BM_BAR);
+
+	for (unsigned int i = 0; i < 2; i++)
+		channel_publish(&ide->ch[i], bm);
+}
+
 static uint64_t cmd_port_read(void *opaque, uint64_t off, unsigned int size)
 {
 	struct ide_channel *ch = opaque;
 	uint64_t v = 0;
 
-	if (off == 0)
-		return ide_data_read(ch, size);
-	for (unsigned int i = 0; i < size; i++) {
-		uint64_t b = off + i < 8 ? ide_cmd_read(ch,
-						       (unsigned int)(off + i))
-					 : 0xff;
+	if (off == 0) {
+		v = ide_data_read(ch, size);
+	} else {
+		for (unsigned int i = 0; i < size; i++) {
+			uint64_t b = off + i < 8 ?
+				ide_cmd_read(ch, (unsigned int)(off + i)) :
+				0xff;
 
-		v |= b << (8 * i);
+			v |= b << (8 * i);
+		}
 	}
+	ide_publish(ch->ide);
 	return v;
 }
 
@@ -115,13 +155,13 @@ static void cmd_port_write(void *opaque, uint64_t off, uint64_t value,
 {
 	struct ide_channel *ch = opaque;
 
-	if (off == 0) {
+	if (off == 0)
 		ide_data_write(ch, (uint32_t)value, size);
-		return;
-	}
-	for (unsigned int i = 0; i < size && off + i < 8; i++)
-		ide_cmd_write(ch, (unsigned int)(off + i),
-			      (uint8_t)(value >> (8 * i)));
+	else
+		for (unsigned int i = 0; i < size && off + i < 8; i++)
+			ide_cmd_write(ch, (unsigned int)(off + i),
+				      (uint8_t)(value >> (8 * i)));
+	ide_publish(ch->ide);
 }
 
 static const struct dm_io_ops cmd_port_ops = {
@@ -139,9 +179,12 @@ static uint64_t ctl_port_read(void *opaque, uint64_t off, unsigned int size)
 static void ctl_port_write(void *opaque, uint64_t off, uint64_t value,
 			   unsigned int size)
 {
+	struct ide_channel *ch = opaque;
+
 	(void)off;
 	(void)size;
-	ide_ctl_write(opaque, (uint8_t)value);
+	ide_ctl_write(ch, (uint8_t)value);
+	ide_publish(ch->ide);
 }
 
 static const struct dm_io_ops ctl_port_ops = {
@@ -179,6 +222,7 @@ static uint64_t piix_ide_bar_read(void *opaque, unsigned int bar,
 
 		v |= b << (8 * i);
 	}
+	ide_publish(ide);
 	return v;
 }
 
@@ -210,6 +254,7 @@ static void piix_ide_bar_write(void *opaque, unsigned int bar,
 		bm_writeb(&ide->ch[o >> 3], 0,
 			  (uint8_t)(value >> (8 * cmd_byte)));
 	}
+	ide_publish(ide);
 }
 
 static void piix_ide_config_reset(struct piix_ide *ide)
@@ -309,15 +354,17 @@ static int channel_init(struct piix_ide *ide, unsigned int i)
 		ch->cmd_range = dm_claim_zone(ide->dm, DM_SPACE_PIO,
 					      legacy[i].cmd, 8,
 					      TASK_FILE_FIRST, TASK_FILE_LEN,
-					      &cmd_port_ops, ch, name);
+					      &cmd_port_ops, ch,
+					      DM_CLAIM_SHADOWED, name);
 	else
 		ch->cmd_range = dm_claim(ide->dm, DM_SPACE_PIO, legacy[i].cmd,
 					 8, &cmd_port_ops, ch,
-					 DM_CLAIM_POSTED_WRITES, name);
+					 DM_CLAIM_POSTED_WRITES |
+					 DM_CLAIM_SHADOWED, name);
 	snprintf(name, sizeof(name), "ide%u-ctl", i);
 	ch->ctl_range = dm_claim(ide->dm, DM_SPACE_PIO, legacy[i].ctl, 1,
-				 &ctl_port_ops, ch, DM_CLAIM_POSTED_WRITES,
-				 name);
+				 &ctl_port_ops, ch, DM_CLAIM_POSTED_WRITES |
+				 DM_CLAIM_SHADOWED, name);
 	if (!ch->cmd_range || !ch->ctl_range) {
 		log_error("ide: cannot claim ports %#x-%#x and %#x",
 			  legacy[i].cmd, legacy[i].cmd + 7, legacy[i].ctl);
@@ -336,6 +383,8 @@ void piix_ide_reset(struct piix_ide *ide)
 		piix_ide_config_reset(ide);
 	for (unsigned int i = 0; i < 2; i++)
 		ide_channel_reset(&ide->ch[i]);
+	if (ide->fn)
+		ide_publish(ide);
 }
 
 struct piix_ide *piix_ide_create(struct dm *dm, unsigned int devfn)
@@ -363,7 +412,7 @@ struct piix_ide *piix_ide_create(struct dm *dm, unsigned int devfn)
 			goto fail;
 	bars[BM_BAR] = (struct pci_bar_desc){
 		.size = BM_BAR_SIZE, .space = DM_SPACE_PIO,
-		.flags = DM_CLAIM_POSTED_WRITES,
+		.flags = DM_CLAIM_POSTED_WRITES | DM_CLAIM_SHADOWED,
 	};
 	ide->fn = dm_pci_register(dm, devfn, &ids, bars, &piix_ide_pci_ops,
 				  ide);

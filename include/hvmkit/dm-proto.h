@@ -32,7 +32,7 @@
 #include <sys/types.h>
 
 #define DM_PROTO_MAGIC   0x4d44u /* "DM" */
-#define DM_PROTO_VERSION 4     /* 4: range zones; 3: MEDIA, MEDIA_ACK */
+#define DM_PROTO_VERSION 5     /* 5: read shadows; 4: range zones */
 #define DM_MSG_MAX       512     /* no message is larger */
 #define DM_MAX_FDS       4
 #define DM_MAX_RAM_BLOCKS 4
@@ -130,7 +130,10 @@ struct dm_msg_status {   /* NACK and ACK */
 
 #define DM_RANGE_POSTED_WRITES 1u /* writes need no reply */
 #define DM_RANGE_COALESCED     2u /* and may be batched by KVM */
-#define DM_RANGE_FLAGS         (DM_RANGE_POSTED_WRITES | DM_RANGE_COALESCED)
+#define DM_RANGE_SHADOWED      4u /* reads may be answered from the
+				   * range's read shadow (ioreq.h) */
+#define DM_RANGE_FLAGS         (DM_RANGE_POSTED_WRITES | DM_RANGE_COALESCED | \
+				DM_RANGE_SHADOWED)
 
 struct dm_msg_range {    /* CLAIM_RANGE and RELEASE_RANGE */
 	struct dm_msg_hdr hdr;

@@ -25,6 +25,21 @@
  * full the write is sent as a synchronous request instead, which keeps
  * order because the device model drains the ring before every request.
  *
+ * Read shadows (claims with DM_RANGE_SHADOWED, at most IOREQ_SHADOW_BYTES
+ * long, range_id 1 .. IOREQ_SHADOWS): the device model keeps, in
+ * shadows[range_id - 1] of the area header, the bytes a read of the claim
+ * would return wherever that read has no side effect (valid bits), and
+ * updates them under its lock whenever they change.  The hypervisor
+ * answers a read from them without a request when every valid bit it needs
+ * is set, the entry is for this claim (base) and stable (seq even and
+ * unchanged around the copy, a seqlock), and no vCPU has posted writes
+ * pending: the device model advances posted_tail only after the write was
+ * handled (and its shadows updated), so the value already reflects every
+ * earlier write of the guest.  A read that cannot be answered so is an
+ * ordinary synchronous request.  posted_ctl_seq is the number of control
+ * messages the device model had sent when it finished its last posted
+ * write: a shadow read waits for those as a synchronous one would.
+ *
  * Neither side trusts the other's fields: the device model checks size,
  * count and type of every request; the hypervisor reads only data and
  * ctl_seq of a response and bounds the wait by its device-model timeout.
@@ -35,7 +50,7 @@
 #include <stdint.h>
 
 #define IOREQ_MAGIC   0x71657268u /* "hreq" */
-#define IOREQ_VERSION 1
+#define IOREQ_VERSION 2 /* 2: read shadows */
 
 /* REP INS/OUTS: KVM hands over at most one page of items per exit. */
 #define IOREQ_BUF_SIZE 4096
@@ -106,11 +121,26 @@ struct ioreq_vcpu {
 	uint8_t buf[IOREQ_BUF_SIZE];
 };
 
+#define IOREQ_SHADOWS 64
+#define IOREQ_SHADOW_BYTES 16
+
+struct ioreq_shadow {
+	uint32_t seq;      /* seqlock: odd while the device model writes */
+	uint16_t valid;    /* bit i: bytes[i] is what a read returns */
+	uint16_t pad;
+	uint64_t base;     /* the claim's base: a moved BAR's old entry is
+			    * never taken for the new one */
+	uint8_t bytes[IOREQ_SHADOW_BYTES]; /* the claim's first bytes */
+};
+
 struct ioreq_area_header {
 	uint32_t magic;
 	uint32_t version;
 	uint32_t nr_vcpus;
 	uint32_t vcpu_stride;  /* bytes between struct ioreq_vcpu blocks */
+	uint32_t posted_ctl_seq; /* written by the device model */
+	uint8_t pad[IOREQ_CACHELINE - 20];
+	struct ioreq_shadow shadows[IOREQ_SHADOWS]; /* [range_id - 1] */
 };
 
 #define IOREQ_VCPU_STRIDE \
@@ -119,6 +149,9 @@ struct ioreq_area_header {
 #define IOREQ_AREA_SIZE(nr_vcpus) IOREQ_VCPU_OFFSET(nr_vcpus)
 
 _Static_assert(sizeof(struct ioreq) <= IOREQ_CACHELINE, "ioreq too big");
+_Static_assert(sizeof(struct ioreq_area_header) <= 4096,
+	       "the area header must fit its page");
+_Static_assert(IOREQ_SHADOW_BYTES <= 16, "valid has 16 bits");
 _Static_assert((IOREQ_POSTED_SLOTS & (IOREQ_POSTED_SLOTS - 1)) == 0,
 	       "posted ring size must be a power of two");
 

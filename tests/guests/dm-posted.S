@@ -15,9 +15,16 @@
  *               posted ring's 128 slots), in order across both kinds
  *   phase 0x68: 1100 posted writes into the 1024-entry log: the overflow
  *               is counted as 76 guest errors, the first 1024 are intact
+ *   phase 0x70: LOG_PIO has a read shadow: after 5 posted writes the
+ *               first read sees all five (the device model answers it,
+ *               unless it had handled them already), the next eleven come
+ *               from the shadow (the hypervisor answers them:
+ *               LOG_PIO_READS stays at most 1) and still say 5; a
+ *               synchronous LOG_READ then makes them say 4
  *
  * Statuses: phase + 1 wrong count, + 2 wrong value (order), + 3 wrong
- * origin/size/offset, + 4 wrong error count.  Big real mode (the MMIO
+ * origin/size/offset, + 4 wrong error count, + 5 more reads answered by
+ * the device model than allowed (LOG_PIO_READS).  Big real mode (the MMIO
  * window is at 0xff010000).
  *
  * Run with: hvmkit-hypervisor -f dm-posted.bin --dm-arg=--device=testdev
@@ -164,6 +171,39 @@ test_main16:
 	jb 12b
 	PUTS16(msg_overflow_ok)
 
+	/* ---- phase 0x70: the read shadow of LOG_PIO */
+	movb $0x70, PHASE
+	TD_OUTL(TD_LOG_COUNT, 0)
+	TD_OUTL(TD_LOG_PIO_READS, 0)
+	movw $TD_LOG_PIO, %dx
+	movl $5, %ecx
+13:	outl %eax, %dx
+	decl %ecx
+	jnz 13b
+	inl %dx, %eax			/* waits for the five writes */
+	movl $5, %ecx
+	call check_count
+	movl $10, %edi
+14:	inl %dx, %eax			/* from the shadow */
+	call check_count
+	decl %edi
+	jnz 14b
+	movw $(TD_LOG_PIO + 1), %dx	/* byte 1 of the count */
+	inb %dx, %al
+	movzbl %al, %eax
+	xorl %ecx, %ecx
+	call check_count
+	movl $1, %ecx
+	call check_pio_reads
+	TD_INL(TD_LOG_READ)		/* synchronous: the log shrinks */
+	movw $TD_LOG_PIO, %dx
+	inl %dx, %eax
+	movl $4, %ecx
+	call check_count
+	movl $1, %ecx
+	call check_pio_reads
+	PUTS16(msg_shadow_ok)
+
 	PUTS16(msg_ok)
 	EXIT16(0)
 
@@ -226,6 +266,17 @@ check_count:
 	movw $RM(msg_count), %si
 	jmp fail_want16
 
+/* check_pio_reads: fail (PHASE + 5) if LOG_PIO_READS > ECX. */
+check_pio_reads:
+	TD_INL(TD_LOG_PIO_READS)
+	cmpl %ecx, %eax
+	ja 1f
+	ret
+1:	movb PHASE, %bl
+	addb $5, %bl
+	movw $RM(msg_pio_reads), %si
+	jmp fail_want16
+
 /* check_entry: the next log entry must be value ECX with meta EDI. */
 check_entry:
 	pushw %dx
@@ -257,9 +308,11 @@ msg_pio_ok:	.asciz "posted PIO writes arrived in order\n"
 msg_mmio_ok:	.asciz "coalesced MMIO writes arrived in order\n"
 msg_mixed_ok:	.asciz "interleaved posted PIO and coalesced MMIO writes arrived in order\n"
 msg_overflow_ok: .asciz "log overflow counted, first 1024 entries intact\n"
+msg_shadow_ok:	.asciz "LOG_PIO reads answered from the read shadow, in order\n"
 msg_ok:		.asciz "testdev posted writes: all in program order\n"
 msg_no_testdev:	.asciz "FAIL: no testdev ID at port 0x2100 (run with --dm-arg=--device=testdev):"
 msg_count:	.asciz "FAIL: number of logged writes:"
 msg_value:	.asciz "FAIL: log entry out of order or wrong:"
 msg_meta:	.asciz "FAIL: log entry origin/size/offset:"
 msg_errors:	.asciz "FAIL: log overflow error count:"
+msg_pio_reads:	.asciz "FAIL: LOG_PIO reads the device model answered (at most):"

@@ -76,6 +76,7 @@
 #define TD_ERRORS        (TD_PORT + 0x2c)
 #define TD_COMMAND       (TD_PORT + 0x30)
 #define TD_POWER_BUTTON  (TD_PORT + 0x34)
+#define TD_LOG_PIO_READS (TD_PORT + 0x38)
 #define TD_LOG_PIO       (TD_PORT + 0x40)
 #define TD_DOORBELL      (TD_PORT + 0x44)
 #define TD_MMIO          0xff000000

@@ -41,6 +41,8 @@ struct dm_range {
 	void *opaque;
 	unsigned int flags;
 	uint16_t zone_off, zone_len; /* dm_claim_zone */
+	uint8_t shadow[16];          /* DM_CLAIM_SHADOWED */
+	uint16_t shadow_valid;
 	char name[32];
 	struct dm_range *next;
 };
@@ -258,7 +260,7 @@ static struct dm_range *claim(struct dm *dm, enum dm_space space,
 	if (!len || base + len < base || !ops ||
 	    (space != DM_SPACE_PIO && space != DM_SPACE_MMIO) ||
 	    (space == DM_SPACE_PIO && base + len > FAKE_PIO_END) ||
-	    (flags & ~DM_CLAIM_COALESCED) ||
+	    (flags & ~(DM_CLAIM_COALESCED | DM_CLAIM_SHADOWED)) ||
 	    (uint64_t)zone_off + zone_len > len) {
 		log_error("%s: invalid claim of %#llx+%#llx", name,
 			  (unsigned long long)base, (unsigned long long)len);
@@ -284,7 +286,8 @@ static struct dm_range *claim(struct dm *dm, enum dm_space space,
 	r->len = len;
 	r->ops = ops;
 	r->opaque = opaque;
-	r->flags = flags;
+	/* As the device model does: no shadow for a claim that long. */
+	r->flags = len > 16 ? flags & ~DM_CLAIM_SHADOWED : flags;
 	r->zone_off = zone_off;
 	r->zone_len = zone_len;
 	snprintf(r->name, sizeof(r->name), "%s", name ? name : "?");
@@ -303,14 +306,15 @@ struct dm_range *dm_claim(struct dm *dm, enum dm_space space, uint64_t base,
 struct dm_range *dm_claim_zone(struct dm *dm, enum dm_space space,
 			       uint64_t base, uint64_t len, uint16_t zone_off,
 			       uint16_t zone_len, const struct dm_io_ops *ops,
-			       void *opaque, const char *name)
+			       void *opaque, unsigned int flags,
+			       const char *name)
 {
-	if (!zone_len) {
-		log_error("%s: empty coalesced zone", name);
+	if (!zone_len || (flags & ~DM_CLAIM_SHADOWED)) {
+		log_error("%s: empty coalesced zone or bad flags", name);
 		return NULL;
 	}
-	return claim(dm, space, base, len, ops, opaque, DM_CLAIM_COALESCED,
-		     zone_off, zone_len, name);
+	return claim(dm, space, base, len, ops, opaque,
+		     DM_CLAIM_COALESCED | flags, zone_off, zone_len, name);
 }
 
 void dm_release(struct dm *dm, struct dm_range *r)
@@ -324,15 +328,103 @@ void dm_release(struct dm *dm, struct dm_range *r)
 	}
 }
 
+/* ------------------------------------------------------- read shadows */
+
+static bool shadow_args_ok(const struct dm_range *r, unsigned int off,
+			   unsigned int size)
+{
+	if (size >= 1 && size <= 8 && off + size <= 16 &&
+	    off + size <= r->len)
+		return true;
+	fprintf(stderr, "fake-dm: %s: bad read shadow %u bytes at %u\n",
+		r->name, size, off);
+	abort();
+}
+
+void dm_shadow_set(struct dm_range *r, unsigned int off, unsigned int size,
+		   uint64_t value)
+{
+	if (!r || !(r->flags & DM_CLAIM_SHADOWED) ||
+	    !shadow_args_ok(r, off, size))
+		return;
+	for (unsigned int i = 0; i < size; i++)
+		r->shadow[off + i] = (uint8_t)(value >> (8 * i));
+	r->shadow_valid |= (uint16_t)(((1u << size) - 1) << off);
+}
+
+void dm_shadow_clear(struct dm_range *r, unsigned int off,
+		     unsigned int size)
+{
+	if (!r || !(r->flags & DM_CLAIM_SHADOWED) ||
+	    !shadow_args_ok(r, off, size))
+		return;
+	r->shadow_valid &= (uint16_t)~(((1u << size) - 1) << off);
+}
+
+bool fake_shadow(struct dm *dm, enum dm_space space, uint64_t addr,
+		 uint8_t *value)
+{
+	struct dm_range *r = range_find(dm, space, addr);
+	unsigned int off;
+
+	if (!r || !(r->flags & DM_CLAIM_SHADOWED) || addr - r->base >= 16)
+		return false;
+	off = (unsigned int)(addr - r->base);
+	if (!(r->shadow_valid >> off & 1))
+		return false;
+	*value = r->shadow[off];
+	return true;
+}
+
+/*
+ * The invariant the hypervisor relies on: every valid shadow byte is what
+ * the device returns for a one-byte read there, a read without side
+ * effects.  Checked after everything that can change a device's state (an
+ * access, a timer, an fd callback), so every unit test and the fuzzers
+ * check it; a mismatch is a device bug and aborts.  The check's own reads
+ * may make the device publish again: the shadows are put back as they
+ * were, so that a device missing an update is not mended by the check.
+ */
+static void check_range_shadow(struct dm_range *r)
+{
+	uint8_t saved[16];
+	uint16_t valid = r->shadow_valid;
+
+	memcpy(saved, r->shadow, sizeof(saved));
+	for (unsigned int i = 0; i < 16; i++) {
+		uint8_t v;
+
+		if (!(valid >> i & 1))
+			continue;
+		v = (uint8_t)r->ops->read(r->opaque, i, 1);
+		if (v == saved[i])
+			continue;
+		fprintf(stderr, "fake-dm: %s: read shadow of byte %u is %#x, "
+			"a read returns %#x\n", r->name, i, saved[i], v);
+		abort();
+	}
+	memcpy(r->shadow, saved, sizeof(saved));
+	r->shadow_valid = valid;
+}
+
+static void check_shadows(struct dm *dm)
+{
+	for (struct dm_range *r = dm->ranges; r; r = r->next)
+		if (r->shadow_valid)
+			check_range_shadow(r);
+}
+
 static uint64_t fake_read(struct dm *dm, enum dm_space space, uint64_t addr,
 			  unsigned int size)
 {
 	struct dm_range *r = range_find(dm, space, addr);
+	uint64_t v;
 
 	if (!r || !r->ops->read)
 		return size_mask(size);
-	return r->ops->read(r->opaque, addr - r->base, size) &
-	       size_mask(size);
+	v = r->ops->read(r->opaque, addr - r->base, size) & size_mask(size);
+	check_shadows(dm);
+	return v;
 }
 
 static void fake_write(struct dm *dm, enum dm_space space, uint64_t addr,
@@ -340,9 +432,11 @@ static void fake_write(struct dm *dm, enum dm_space space, uint64_t addr,
 {
 	struct dm_range *r = range_find(dm, space, addr);
 
-	if (r && r->ops->write)
+	if (r && r->ops->write) {
 		r->ops->write(r->opaque, addr - r->base, value &
 			      size_mask(size), size);
+		check_shadows(dm);
+	}
 }
 
 uint64_t fake_pio_read(struct dm *dm, uint64_t addr, unsigned int size)
@@ -441,6 +535,10 @@ void dm_irq_set(struct dm_irq *irq, int level)
 
 	if (on == irq->level)
 		return;
+	/* The guest may take the interrupt and read the registers through
+	 * their shadows at once: those must be current already. */
+	if (on)
+		check_shadows(irq->dm);
 	irq->level = on;
 	if (on) {
 		if (!l->asserted++)
@@ -601,6 +699,7 @@ void fake_clock_advance(struct dm *dm, uint64_t ns)
 			dm->now = t->expire;
 		t->armed = false;
 		t->fn(t->opaque);
+		check_shadows(dm);
 	}
 	dm->now = target;
 }
@@ -710,6 +809,7 @@ bool fake_fd_ready(struct dm *dm, int fd, unsigned int events)
 	if (!events)
 		return false;
 	w->fn(w->opaque, fd, events);
+	check_shadows(dm);
 	return true;
 }
 
@@ -767,6 +867,7 @@ int fake_fd_poll(struct dm *dm, int timeout_ms)
 		if (!ev)
 			continue;
 		w->fn(w->opaque, w->fd, ev);
+		check_shadows(dm);
 		ran++;
 	}
 	free(pfd);
@@ -1038,6 +1139,11 @@ static void pci_map_bars(struct pci_function *f)
 			b->addr = addr;
 		}
 	}
+}
+
+struct dm_range *pci_bar_range(struct pci_function *f, unsigned int bar)
+{
+	return f && bar < 6 ? f->bar[bar].range : NULL;
 }
 
 static void pci_header_reset(struct pci_function *f)

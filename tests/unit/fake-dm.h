@@ -53,6 +53,11 @@ bool fake_claimed(struct dm *dm, enum dm_space space, uint64_t addr,
 /* Whether KVM would batch writes to addr (DM_CLAIM_COALESCED, in the
  * claim's zone if it has one). */
 bool fake_coalesced(struct dm *dm, enum dm_space space, uint64_t addr);
+/* The valid read-shadow byte at addr (dm_shadow_set), if there is one.
+ * Every valid byte is checked against a one-byte read after each access,
+ * timer and fd callback (a mismatch aborts). */
+bool fake_shadow(struct dm *dm, enum dm_space space, uint64_t addr,
+		 uint8_t *value);
 unsigned int fake_claim_count(struct dm *dm);
 
 /* ---------------------------------------------------------- interrupts */

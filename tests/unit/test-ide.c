@@ -155,6 +155,7 @@ static void test_pci_identity(void **state)
 		assert_true(fake_claimed(dm, DM_SPACE_PIO, 0x1f0 + p, &flags,
 					 NULL));
 		assert_true(flags & DM_CLAIM_POSTED_WRITES);
+		assert_true(flags & DM_CLAIM_SHADOWED);
 		assert_true(fake_claimed(dm, DM_SPACE_PIO, 0x170 + p, NULL,
 					 NULL));
 		assert_int_equal(fake_coalesced(dm, DM_SPACE_PIO, 0x1f0 + p),
@@ -194,7 +195,8 @@ static void test_no_coalescing_with_two_vcpus(void **state)
 	for (unsigned int p = 0; p < 8; p++) {
 		assert_true(fake_claimed(f->dm, DM_SPACE_PIO, 0x1f0 + p,
 					 &flags, NULL));
-		assert_int_equal(flags, DM_CLAIM_POSTED_WRITES);
+		assert_int_equal(flags, DM_CLAIM_POSTED_WRITES |
+					DM_CLAIM_SHADOWED);
 		assert_false(fake_coalesced(f->dm, DM_SPACE_PIO, 0x1f0 + p));
 		assert_false(fake_coalesced(f->dm, DM_SPACE_PIO, 0x170 + p));
 	}
@@ -1297,6 +1299,52 @@ static void test_status_clears_intrq(void **state)
 	assert_int_equal(ide_irq_new(f, 1), 0);
 }
 
+/*
+ * Read shadows: the hypervisor may answer a register read itself only
+ * where the read has no side effect.  (fake-dm checks after every access
+ * that each published byte equals what a read returns.)
+ */
+static void test_read_shadows(void **state)
+{
+	struct ide_fx *f = one_disk(state);
+	uint8_t v;
+
+	/* Never the data port; Status while no interrupt is pending. */
+	assert_false(fake_shadow(f->dm, DM_SPACE_PIO, 0x1f0, &v));
+	assert_true(fake_shadow(f->dm, DM_SPACE_PIO, 0x1f7, &v));
+	assert_int_equal(v, ide_alt(f, 0));
+	assert_true(fake_shadow(f->dm, DM_SPACE_PIO, 0x3f6, &v));
+	assert_int_equal(v, ide_alt(f, 0));
+	for (unsigned int p = 1; p < 7; p++)
+		assert_true(fake_shadow(f->dm, DM_SPACE_PIO, 0x1f0 + p, &v));
+	for (unsigned int p = 0; p < 16; p++)
+		assert_true(fake_shadow(f->dm, DM_SPACE_PIO, IDE_BM_BASE + p,
+					&v));
+	/* An interrupt pending: reading Status would acknowledge it. */
+	assert_ok(ata_nodata(f, 0, 0, ATA_FLUSH_CACHE, 0, 0));
+	assert_int_equal(ide_irq_level(f, 0), 1);
+	assert_false(fake_shadow(f->dm, DM_SPACE_PIO, 0x1f7, &v));
+	assert_true(fake_shadow(f->dm, DM_SPACE_PIO, 0x3f6, &v));
+	assert_int_equal(v & (ST_BSY | ST_DRQ | ST_ERR | ST_DRDY), ST_DRDY);
+	assert_true(fake_shadow(f->dm, DM_SPACE_PIO, 0x177, &v));
+	assert_ok(ide_in(f, 0, REG_STATUS));
+	assert_true(fake_shadow(f->dm, DM_SPACE_PIO, 0x1f7, &v));
+	assert_int_equal(v & (ST_BSY | ST_DRQ | ST_ERR | ST_DRDY), ST_DRDY);
+	/* The bus master registers, as the guest set them. */
+	bm_setup(f, 0, 0x10000, true);
+	assert_true(fake_shadow(f->dm, DM_SPACE_PIO, bm_port(0, BM_STATUS),
+				&v));
+	assert_false(v & BM_ST_INTR);
+	assert_true(fake_shadow(f->dm, DM_SPACE_PIO, bm_port(0, BM_PRD) + 1,
+				&v));
+	assert_int_equal(v, 0x00);
+	assert_true(fake_shadow(f->dm, DM_SPACE_PIO, bm_port(0, BM_PRD) + 2,
+				&v));
+	assert_int_equal(v, 0x01);
+	if (fake_nr_errors)
+		fail_msg("error line: %s", fake_last_error);
+}
+
 /* --------------------------------------------------------- SET FEATURES */
 
 static void test_set_features(void **state)
@@ -1551,6 +1599,7 @@ int main(void)
 		T(test_read_only),
 		T(test_nien),
 		T(test_status_clears_intrq),
+		T(test_read_shadows),
 		T(test_set_features),
 		T(test_host_writethrough),
 		T(test_reset_during_dma),
