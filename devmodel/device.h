@@ -89,6 +89,12 @@ void dm_shadow_set(struct dm_range *r, unsigned int off, unsigned int size,
 		   uint64_t value);
 void dm_shadow_clear(struct dm_range *r, unsigned int off,
 		     unsigned int size);
+/* Makes the dm_shadow_set calls up to the matching end appear to the guest
+ * together: a changed value is withdrawn at once (reads of it wait for the
+ * device model) and published at the end.  For registers that must agree
+ * (a status and the bus master status it goes with). */
+void dm_shadow_batch_begin(struct dm *dm);
+void dm_shadow_batch_end(struct dm *dm);
 
 /* ------------------------------------------------------------ interrupts */
 

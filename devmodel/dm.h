@@ -150,6 +150,13 @@ struct dm_range {
 struct dm_ranges {
 	struct dm_range **by_id;  /* [id - 1], NULL if free */
 	uint32_t cap;
+	/* dm_shadow_batch_begin/end: the updates held back */
+	unsigned int batch_depth, nr_pending;
+	struct dm_shadow_update {
+		struct dm_range *r;
+		uint8_t off, size;
+		uint64_t value;
+	} pending[32];
 };
 
 /* dm_claim without its error line: NULL and why ("overlaps serial"). */

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "hvmkit/log.h"
+#include "hvmkit/util.h"
 
 #define RANGES_MAX 4096
 
@@ -130,11 +131,61 @@ static bool shadow_args_ok(const struct dm_range *r, unsigned int off,
 	return false;
 }
 
+/* True if the shadow already shows value (all of its bytes valid). */
+static bool shadow_shows(const struct ioreq_shadow *e, unsigned int off,
+			 unsigned int size, uint64_t value)
+{
+	uint16_t bits = (uint16_t)(((1u << size) - 1) << off);
+
+	if ((e->valid & bits) != bits)
+		return false;
+	for (unsigned int i = 0; i < size; i++)
+		if (e->bytes[off + i] != (uint8_t)(value >> (8 * i)))
+			return false;
+	return true;
+}
+
 void dm_shadow_set(struct dm_range *r, unsigned int off, unsigned int size,
 		   uint64_t value)
 {
-	if (r && r->shadow && shadow_args_ok(r, off, size))
+	struct dm_ranges *t;
+
+	if (!r || !r->shadow || !shadow_args_ok(r, off, size))
+		return;
+	t = &r->dm->ranges;
+	if (!t->batch_depth) {
 		shadow_write(r->shadow, off, size, value, true);
+		return;
+	}
+	if (shadow_shows(r->shadow, off, size, value))
+		return;
+	/* Withdrawn now, published at the batch's end; if there is no room
+	 * to remember it, it stays withdrawn (reads go to the device). */
+	shadow_write(r->shadow, off, size, 0, false);
+	if (t->nr_pending < ARRAY_SIZE(t->pending))
+		t->pending[t->nr_pending++] = (struct dm_shadow_update){
+			.r = r, .off = (uint8_t)off, .size = (uint8_t)size,
+			.value = value,
+		};
+}
+
+void dm_shadow_batch_begin(struct dm *dm)
+{
+	dm->ranges.batch_depth++;
+}
+
+void dm_shadow_batch_end(struct dm *dm)
+{
+	struct dm_ranges *t = &dm->ranges;
+
+	if (!t->batch_depth || --t->batch_depth)
+		return;
+	for (unsigned int i = 0; i < t->nr_pending; i++) {
+		struct dm_shadow_update *u = &t->pending[i];
+
+		shadow_write(u->r->shadow, u->off, u->size, u->value, true);
+	}
+	t->nr_pending = 0;
 }
 
 void dm_shadow_clear(struct dm_range *r, unsigned int off,
@@ -314,6 +365,15 @@ void dm_release(struct dm *dm, struct dm_range *r)
 	 * after the release (ranges_access). */
 	if (r->shadow)
 		shadow_reset(r->shadow, ~0ull);
+	/* An update held back for it must not outlive it. */
+	for (unsigned int i = 0; i < dm->ranges.nr_pending;) {
+		struct dm_ranges *t = &dm->ranges;
+
+		if (t->pending[i].r == r)
+			t->pending[i] = t->pending[--t->nr_pending];
+		else
+			i++;
+	}
 	memset(&msg, 0, sizeof(msg));
 	msg.space = r->space;
 	msg.base = r->base;

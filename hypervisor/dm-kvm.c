@@ -157,8 +157,14 @@ int dm_kvm_ioeventfd(struct vm *vm, const struct dm_msg_ioeventfd_req *m,
 static void dm_range_note_barrier(struct vm *vm, unsigned int vcpu,
 				  uint32_t ctl_seq)
 {
-	if (vcpu < vm->cfg.nr_vcpus)
-		vm->vcpus[vcpu].dm_ctl_seq = ctl_seq;
+	uint32_t *cur;
+
+	if (vcpu >= vm->cfg.nr_vcpus)
+		return;
+	/* The highest of the exit's answers (0: none yet). */
+	cur = &vm->vcpus[vcpu].dm_ctl_seq;
+	if (!*cur || (int32_t)(ctl_seq - *cur) > 0)
+		*cur = ctl_seq;
 }
 
 static void dm_range_io(void *opaque, unsigned int vcpu, uint64_t addr,

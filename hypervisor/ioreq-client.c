@@ -182,7 +182,8 @@ bool ioreq_shadow_read(struct vm *vm, uint32_t range_id, uint64_t base,
 	uint64_t ebase;
 
 	if (range_id - 1 >= IOREQ_SHADOWS || off > IOREQ_SHADOW_BYTES ||
-	    len > IOREQ_SHADOW_BYTES - off || !len || !posted_idle(c))
+	    len > IOREQ_SHADOW_BYTES - off || !len ||
+	    atomic_load(&vm->dm->dead) || !posted_idle(c))
 		return false;
 	e = &h->shadows[range_id - 1];
 	seq = __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE);

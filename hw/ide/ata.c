@@ -214,11 +214,13 @@ static void ide_data_out16(struct ide_dev *d, uint16_t v, bool *ended)
 	}
 }
 
-uint32_t ide_data_read(struct ide_channel *ch, unsigned int size)
+uint32_t ide_data_read(struct ide_channel *ch, unsigned int size,
+		       bool *ended_block)
 {
-	bool ended;
+	bool ended = false;
 	uint32_t v;
 
+	*ended_block = false;
 	if (size == 1) {
 		log_guest("ide%u: 8-bit read of the data port (no 8-bit "
 			  "transfers): nothing moved", ch->index);
@@ -227,23 +229,28 @@ uint32_t ide_data_read(struct ide_channel *ch, unsigned int size)
 	v = ide_data_in16(ide_selected(ch), &ended);
 	/* The second cycle of a 32-bit read after the end of a block sees
 	 * DRQ clear (see the top of the file). */
-	if (size == 4 && !ended)
+	if (size == 4 && !ended) {
 		v |= (uint32_t)ide_data_in16(ide_selected(ch), &ended) << 16;
+		*ended_block = ended;
+	} else {
+		*ended_block = ended;
+	}
 	return v;
 }
 
-void ide_data_write(struct ide_channel *ch, uint32_t v, unsigned int size)
+bool ide_data_write(struct ide_channel *ch, uint32_t v, unsigned int size)
 {
 	bool ended;
 
 	if (size == 1) {
 		log_guest("ide%u: 8-bit write of the data port (no 8-bit "
 			  "transfers): ignored", ch->index);
-		return;
+		return false;
 	}
 	ide_data_out16(ide_selected(ch), (uint16_t)v, &ended);
 	if (size == 4 && !ended)
 		ide_data_out16(ide_selected(ch), (uint16_t)(v >> 16), &ended);
+	return ended;
 }
 
 /* ------------------------------------------------------------- DMA */

@@ -238,8 +238,11 @@ uint64_t ide_cmd_read(struct ide_channel *ch, unsigned int reg);
 uint8_t ide_cmd_peek(struct ide_channel *ch, unsigned int reg);
 bool ide_status_read_acks(struct ide_channel *ch);
 void ide_cmd_write(struct ide_channel *ch, unsigned int reg, uint8_t v);
-uint32_t ide_data_read(struct ide_channel *ch, unsigned int size);
-void ide_data_write(struct ide_channel *ch, uint32_t v, unsigned int size);
+/* Data port cycles; *ended / the result: a DRQ block ended, the only
+ * time a data cycle changes anything but the buffer position. */
+uint32_t ide_data_read(struct ide_channel *ch, unsigned int size,
+		       bool *ended);
+bool ide_data_write(struct ide_channel *ch, uint32_t v, unsigned int size);
 uint8_t ide_alt_status(struct ide_channel *ch);
 void ide_ctl_write(struct ide_channel *ch, uint8_t v);
 

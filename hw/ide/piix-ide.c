@@ -122,29 +122,37 @@ static void channel_publish(struct ide_channel *ch, struct dm_range *bm)
 	dm_shadow_set(bm, bm_off, 8, bm_regs);
 }
 
+/* In one batch: a guest polling Alternate Status must not see the
+ * command's end before the bus master status that goes with it. */
 void ide_publish(struct piix_ide *ide)
 {
 	struct dm_range *bm = pci_bar_range(ide->fn, BM_BAR);
 
+	dm_shadow_batch_begin(ide->dm);
 	for (unsigned int i = 0; i < 2; i++)
 		channel_publish(&ide->ch[i], bm);
+	dm_shadow_batch_end(ide->dm);
 }
 
 static uint64_t cmd_port_read(void *opaque, uint64_t off, unsigned int size)
 {
 	struct ide_channel *ch = opaque;
+	bool ended;
 	uint64_t v = 0;
 
+	/* Within a DRQ block a data cycle changes no published register:
+	 * no publishing for each of a REP INSW's 256 items. */
 	if (off == 0) {
-		v = ide_data_read(ch, size);
-	} else {
-		for (unsigned int i = 0; i < size; i++) {
-			uint64_t b = off + i < 8 ?
-				ide_cmd_read(ch, (unsigned int)(off + i)) :
-				0xff;
+		v = ide_data_read(ch, size, &ended);
+		if (ended)
+			ide_publish(ch->ide);
+		return v;
+	}
+	for (unsigned int i = 0; i < size; i++) {
+		uint64_t b = off + i < 8 ?
+			     ide_cmd_read(ch, (unsigned int)(off + i)) : 0xff;
 
-			v |= b << (8 * i);
-		}
+		v |= b << (8 * i);
 	}
 	ide_publish(ch->ide);
 	return v;
@@ -155,12 +163,14 @@ static void cmd_port_write(void *opaque, uint64_t off, uint64_t value,
 {
 	struct ide_channel *ch = opaque;
 
-	if (off == 0)
-		ide_data_write(ch, (uint32_t)value, size);
-	else
-		for (unsigned int i = 0; i < size && off + i < 8; i++)
-			ide_cmd_write(ch, (unsigned int)(off + i),
-				      (uint8_t)(value >> (8 * i)));
+	if (off == 0) {
+		if (ide_data_write(ch, (uint32_t)value, size))
+			ide_publish(ch->ide);
+		return;
+	}
+	for (unsigned int i = 0; i < size && off + i < 8; i++)
+		ide_cmd_write(ch, (unsigned int)(off + i),
+			      (uint8_t)(value >> (8 * i)));
 	ide_publish(ch->ide);
 }
 
