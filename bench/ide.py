@@ -7,7 +7,9 @@ Both VMMs boot the same images with the same SeaBIOS (bios-256k.bin), RAM
 and vCPUs: hda is the MBR + syslinux disk tests/disk/mkguest.sh builds
 (disk-bench.img: Debian's kernel and the busybox initramfs with ata_piix),
 hdb an empty raw data disk; PIIX3 IDE in both (QEMU: -machine pc, if=ide).
-Figures, each the median of REPEAT runs:
+Figures, each the median of REPEAT runs (write and read: of REPEAT x
+PASSES samples, PASSES timed passes in each run's guest), with the lowest
+and highest seen:
 
   boot to userspace  seconds from just before the VMM process starts until
                      the guest's /init prints its first line on COM1
@@ -20,6 +22,8 @@ Figures, each the median of REPEAT runs:
                      timed by the guest.  Higher is better.
   read               MiB/s of reading the same MiB back: dd iflag=direct
                      bs=1M.  Higher is better.
+The runs alternate between the two VMMs, so that a drift of the host (the
+nested rig's speed varies by tens of percent over minutes) falls on both.
 
 Host-side caching is made equal: QEMU gets cache=none (O_DIRECT, write
 cache emulated, flush = fdatasync), like hvmkit's backend; where the image's
@@ -29,7 +33,7 @@ output says which.
 
 With a software /dev/kvm (kvm_pvm) or --rig, the benchmark runs inside the
 nested rig (tests/rig/rig-run); the images are built on the host first.
-Usage: bench/ide.py [--rig] [--repeat N] [--mib N] [--vcpus N]
+Usage: bench/ide.py [--rig] [--repeat N] [--passes N] [--mib N] [--vcpus N]
                     [--only hvmkit|qemu]
 Environment: BUILD (build tree, default build), REPEAT (default 3).
 """
@@ -71,6 +75,7 @@ def in_rig(a):
     argv = [os.path.join(TOP, "tests/rig/rig-run"), "--timeout", "2400",
             "--", sys.executable, os.path.abspath(__file__),
             "--inside", "--repeat", str(a.repeat), "--mib", str(a.mib),
+            "--passes", str(a.passes),
             "--vcpus", str(a.vcpus)] + (["--only", a.only] if a.only else [])
     os.execve(argv[0], argv, env)
 
@@ -86,8 +91,8 @@ def has_odirect(path):
     return True
 
 
-def one_run(argv, timeout):
-    """(boot-to-userspace seconds, {"write": MiB/s, "read": MiB/s})."""
+def one_run(argv, timeout, passes):
+    """(boot-to-userspace seconds, {"write": [MiB/s...], "read": [...]})."""
     t0 = time.monotonic()
     p = subprocess.Popen(argv, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT)
@@ -117,18 +122,22 @@ def one_run(argv, timeout):
             p.kill()
             p.wait()
     text = buf.decode(errors="replace").replace("\r", "")
-    speeds = {}
+    speeds = {"write": [], "read": []}
     for line in text.splitlines():
-        # "BENCH write 33554432 bytes 61435086 ns 520.9 MiB/s"
+        # "BENCH write 33554432 bytes 61435086 ns 520.9 MiB/s", a pair
+        # per pass
         f = line.split()
-        if len(f) == 8 and f[0] == "BENCH" and f[2].isdigit():
-            speeds[f[1]] = int(f[2]) / 1048576 / (int(f[4]) / 1e9)
-    if t_user is None or set(speeds) != {"write", "read"} or rc != 0:
+        if len(f) == 8 and f[0] == "BENCH" and f[1] in speeds and \
+                f[2].isdigit():
+            speeds[f[1]].append(int(f[2]) / 1048576 / (int(f[4]) / 1e9))
+    complete = all(len(v) == passes for v in speeds.values())
+    if t_user is None or not complete or rc != 0:
         tail = text[-600:].replace("\n", "|")
         die("%s: %s (status %s; output: ...%s)"
             % (os.path.basename(argv[3] if argv[0] == "taskset" else argv[0]),
                "no userspace marker" if t_user is None else
-               "no BENCH figures" if len(speeds) != 2 else "failed",
+               "not every pass's BENCH figures" if not complete else
+               "failed",
                rc, tail))
     return t_user, speeds
 
@@ -138,6 +147,8 @@ def main():
     ap.add_argument("--repeat", type=int,
                     default=int(os.environ.get("REPEAT", "3")))
     ap.add_argument("--mib", type=int, default=32)
+    ap.add_argument("--passes", type=int, default=3,
+                    help="timed write+read passes per run (default 3)")
     ap.add_argument("--vcpus", type=int, default=1)
     ap.add_argument("--timeout", type=int, default=300)
     ap.add_argument("--rig", action="store_true",
@@ -146,6 +157,8 @@ def main():
                     help="run one VMM only (no ratios)")
     ap.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
     a = ap.parse_args()
+    if a.repeat < 1 or a.passes < 1 or a.mib < 1:
+        die("--repeat, --passes and --mib must be at least 1")
     inside_rig = os.environ.get("RIG_INSIDE") == "1"
     if not inside_rig and not a.inside and (
             a.rig or os.path.isdir("/sys/module/kvm_pvm")):
@@ -178,7 +191,8 @@ def main():
     # The size to write is on the guest's command line (syslinux.cfg).
     subprocess.run([os.path.join(TOP, "tests/disk/mkdisk.sh"),
                     "--set-append", "panic=-1 quiet hvmkit.action=idebench "
-                    "hvmkit.mib=%d" % a.mib, boot], check=True)
+                    "hvmkit.mib=%d hvmkit.passes=%d" % (a.mib, a.passes),
+                    boot], check=True)
     direct = has_odirect(boot)
     cache = "none" if direct else "writeback"
     vmms = {
@@ -200,23 +214,27 @@ def main():
     # In the rig both VMMs keep to one L1 CPU (tests/ide-tests.sh says why).
     pin = ["taskset", "-c", "1"] if inside_rig else []
     vmms = {k: pin + v for k, v in vmms.items()}
-    res = {k: [] for k in vmms}
+    # Per VMM: boot times, write samples, read samples.
+    res = {k: ([], [], []) for k in vmms}
     try:
         for i in range(a.repeat):
             for name, argv in vmms.items():
                 # A fresh, empty (sparse) data disk for every run.
                 os.truncate(data, 0)
                 os.truncate(data, (a.mib + 16) << 20)
-                t, s = one_run(argv, a.timeout)
-                res[name].append((t, s["write"], s["read"]))
-                print("run %d %-7s boot to userspace %6.2f s, write %7.1f "
-                      "MiB/s, read %7.1f MiB/s"
-                      % (i + 1, name, t, s["write"], s["read"]),
+                t, s = one_run(argv, a.timeout, a.passes)
+                res[name][0].append(t)
+                res[name][1].extend(s["write"])
+                res[name][2].extend(s["read"])
+                print("run %d %-7s boot to userspace %6.2f s, write %s "
+                      "MiB/s, read %s MiB/s"
+                      % (i + 1, name, t,
+                         " ".join("%.1f" % x for x in s["write"]),
+                         " ".join("%.1f" % x for x in s["read"])),
                       flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    med = {k: [statistics.median(r[j] for r in v) for j in range(3)]
-           for k, v in res.items()}
+    med = {k: [statistics.median(x) for x in v] for k, v in res.items()}
     where = "local /dev/kvm"
     if inside_rig:
         where = "nested rig (L2 under kvm_amd in TCG)"
@@ -225,7 +243,9 @@ def main():
     print()
     print("IDE boot and throughput, hvmkit vs qemu-system-x86_64 %s, %s; "
           "SeaBIOS bios-256k.bin, %s MiB, %d vCPU(s), PIIX3 IDE, raw "
-          "images; median of %d runs" % (qv, where, MEM, a.vcpus, a.repeat))
+          "images; medians of %d runs (boot) and of %d x %d passes "
+          "(write, read)" % (qv, where, MEM, a.vcpus, a.repeat, a.repeat,
+                             a.passes))
     print("host I/O: %s" % (
         "O_DIRECT (hvmkit's backend; QEMU cache=none)" if direct else
         "buffered: the images' file system has no O_DIRECT (hvmkit's "
@@ -237,13 +257,18 @@ def main():
           "O_DIRECT (write ends with fsync = FLUSH CACHE); MiB/s measured "
           "by the guest, higher is better" % a.mib)
     names = list(med)
-    print("%-26s" % "" + "".join("%10s" % k for k in names) +
+    print("%-24s" % "" + "".join("%22s" % k for k in names) +
           ("%13s" % "hvmkit/qemu" if len(names) == 2 else ""))
     for j, label in enumerate(("boot to userspace (s)", "write (MiB/s)",
                                "read (MiB/s)")):
-        print("%-26s" % label + "".join("%10.2f" % med[k][j] for k in names)
-              + ("%13.2f" % (med["hvmkit"][j] / med["qemu"][j])
-                 if len(names) == 2 else ""))
+        print("%-24s" % label +
+              "".join("%8.2f (%5.1f-%5.1f)" % (med[k][j], min(res[k][j]),
+                                                max(res[k][j]))
+                      for k in names) +
+              ("%13.2f" % (med["hvmkit"][j] / med["qemu"][j])
+               if len(names) == 2 else ""))
+    print("(median, and in brackets the lowest and highest of the runs or "
+          "passes)")
 
 
 if __name__ == "__main__":

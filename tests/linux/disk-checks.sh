@@ -10,8 +10,9 @@
 #   cdrom     checks sr0: the ISO 9660 descriptor, and the MD5 of the
 #             kernel file on the CD against hvmkit.md5=... (the host's)
 #   idebench  times sequential O_DIRECT writes and reads on hdb
-#             (hvmkit.mib=N MiB, 1 MiB blocks; bench/ide.py) and prints
-#             "BENCH ..." lines
+#             (hvmkit.mib=N MiB, 1 MiB blocks, hvmkit.passes=N times
+#             each; bench/ide.py) and prints a "BENCH write" and a
+#             "BENCH read" line per pass
 # it powers off when done; with other actions it returns to /init.
 # hda and hdb are the primary channel's master and slave, found by their
 # ATA position: the kernel probes them in parallel, so which one becomes
@@ -160,16 +161,24 @@ cdrom)
 idebench)
 	mib=$(echo "$cmdline" | sed -n 's/.*hvmkit\.mib=\([0-9]*\).*/\1/p')
 	mib=${mib:-32}
+	passes=$(echo "$cmdline" |
+		sed -n 's/.*hvmkit\.passes=\([0-9]*\).*/\1/p')
+	passes=${passes:-1}
 	bytes=$((mib * 1048576))
-	t0=$(now_ns)
-	dd if=/dev/zero of="/dev/$hdb" bs=1M count="$mib" oflag=direct \
-		conv=notrunc,fsync 2>/dev/null || say "BENCH write-failed"
-	t1=$(now_ns)
-	dd if="/dev/$hdb" of=/dev/null bs=1M count="$mib" iflag=direct \
-		2>/dev/null || say "BENCH read-failed"
-	t2=$(now_ns)
-	say "BENCH write $bytes bytes $((t1 - t0)) ns $(mbps $bytes $((t1 - t0))) MiB/s"
-	say "BENCH read $bytes bytes $((t2 - t1)) ns $(mbps $bytes $((t2 - t1))) MiB/s"
+	pass=0
+	while [ "$pass" -lt "$passes" ]; do
+		t0=$(now_ns)
+		dd if=/dev/zero of="/dev/$hdb" bs=1M count="$mib" \
+			oflag=direct conv=notrunc,fsync 2>/dev/null ||
+			say "BENCH write-failed"
+		t1=$(now_ns)
+		dd if="/dev/$hdb" of=/dev/null bs=1M count="$mib" \
+			iflag=direct 2>/dev/null || say "BENCH read-failed"
+		t2=$(now_ns)
+		say "BENCH write $bytes bytes $((t1 - t0)) ns $(mbps $bytes $((t1 - t0))) MiB/s"
+		say "BENCH read $bytes bytes $((t2 - t1)) ns $(mbps $bytes $((t2 - t1))) MiB/s"
+		pass=$((pass + 1))
+	done
 	say "BENCH done"
 	poweroff -f
 	;;
