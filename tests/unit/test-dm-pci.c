@@ -8,6 +8,7 @@
  * (dm_new(-1)): the messages it would send are recorded here, and
  * interrupt lines are local eventfds.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -890,11 +892,118 @@ static void test_paused_clock_and_timers(void **state)
 	dm_timer_free(t);
 }
 
+/* ------------------------------------------------------- read shadows */
+
+static uint64_t shadow_probe_read(void *opaque, uint64_t offset,
+				  unsigned int size)
+{
+	(void)opaque;
+	(void)offset;
+	(void)size;
+	return 0;
+}
+
+static const struct dm_io_ops shadow_probe_ops = {
+	.read = shadow_probe_read,
+};
+
+/* Gives the context an ioreq area (as SETUP does), once. */
+static struct ioreq_area_header *shadow_area(struct dm *dm)
+{
+	static struct ioreq_area_header *h;
+	struct dm_msg_setup s = { .nr_vcpus = 1,
+				  .ioreq_size = IOREQ_AREA_SIZE(1) };
+	int fd;
+
+	if (h)
+		return h;
+	fd = memfd_create("test-ioreq", MFD_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)s.ioreq_size), 0);
+	h = mmap(NULL, s.ioreq_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		 0);
+	assert_true(h != MAP_FAILED);
+	*h = (struct ioreq_area_header){ .magic = IOREQ_MAGIC,
+		.version = IOREQ_VERSION, .nr_vcpus = 1,
+		.vcpu_stride = (uint32_t)IOREQ_VCPU_STRIDE };
+	assert_int_equal(ioreq_server_setup(dm, &s, fd), 0);
+	close(fd);
+	return h;
+}
+
+/* The device model's side of ioreq.h's read shadows: the claim asks for
+ * one, the entry is tied to the claim's base, every update is a seqlock
+ * write, a batch withdraws changed bytes at once and publishes them at
+ * its end, a release invalidates the entry and drops what it held back. */
+static void test_read_shadows(void **state)
+{
+	struct fixture *fx = *state;
+	struct ioreq_area_header *h = shadow_area(fx->dm);
+	struct ioreq_shadow *e;
+	struct dm_range *r, *big;
+	uint32_t seq;
+	int i;
+
+	r = dm_claim(fx->dm, DM_SPACE_PIO, 0x5e0, 8, &shadow_probe_ops, NULL,
+		     DM_CLAIM_POSTED_WRITES | DM_CLAIM_SHADOWED, "shadowed");
+	assert_non_null(r);
+	i = find_msg(DM_MSG_CLAIM_RANGE, 0);
+	assert_true(i >= 0);
+	assert_int_equal(msgs[i].range.flags,
+			 DM_RANGE_POSTED_WRITES | DM_RANGE_SHADOWED);
+	assert_in_range(msgs[i].range.range_id, 1, IOREQ_SHADOWS);
+	e = &h->shadows[msgs[i].range.range_id - 1];
+	assert_int_equal(e->valid, 0);
+	assert_int_equal(e->base, 0x5e0);
+	assert_int_equal(e->seq % 2, 0);
+
+	seq = e->seq;
+	dm_shadow_set(r, 2, 2, 0xbeef);
+	assert_int_equal(e->valid, 0x0c);
+	assert_int_equal(e->bytes[2], 0xef);
+	assert_int_equal(e->bytes[3], 0xbe);
+	assert_int_equal(e->seq, seq + 2);
+	dm_shadow_set(r, 2, 2, 0xbeef); /* unchanged: no write at all */
+	assert_int_equal(e->seq, seq + 2);
+
+	dm_shadow_batch_begin(fx->dm);
+	dm_shadow_set(r, 2, 2, 0x1234);
+	dm_shadow_set(r, 0, 1, 0x55);
+	assert_int_equal(e->valid, 0); /* withdrawn until the end */
+	dm_shadow_set(r, 4, 1, 0);
+	dm_shadow_batch_end(fx->dm);
+	assert_int_equal(e->valid, 0x1d);
+	assert_int_equal(e->bytes[0], 0x55);
+	assert_int_equal(e->bytes[2], 0x34);
+	assert_int_equal(e->bytes[3], 0x12);
+	assert_int_equal(e->seq % 2, 0);
+	dm_shadow_clear(r, 0, 1);
+	assert_int_equal(e->valid, 0x1c);
+
+	dm_shadow_batch_begin(fx->dm);
+	dm_shadow_set(r, 0, 1, 0x66);
+	dm_release(fx->dm, r);
+	dm_shadow_batch_end(fx->dm);
+	assert_int_equal(e->valid, 0);
+	assert_true(e->base == ~0ull);
+
+	/* Longer than a shadow: the claim goes through without one. */
+	nr_msgs = 0;
+	big = dm_claim(fx->dm, DM_SPACE_PIO, 0x5e0, 32, &shadow_probe_ops,
+		       NULL, DM_CLAIM_SHADOWED, "big");
+	assert_non_null(big);
+	i = find_msg(DM_MSG_CLAIM_RANGE, 0);
+	assert_true(i >= 0);
+	assert_int_equal(msgs[i].range.flags, 0);
+	dm_release(fx->dm, big);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 		T(test_header_ids_and_claim),
+		T(test_read_shadows),
 		T(test_read_only_and_writable_fields),
 		T(test_unregistered_function_reads_all_ones),
 		T(test_access_crossing_a_dword_reads_all_ones),
