@@ -433,8 +433,10 @@ int ctl_request(struct dm *dm, uint16_t type, void *msg, size_t len,
 	for (;;) {
 		int r = ctl_recv(dm, &m, false);
 
-		if (r == 0)
-			dm_exit(dm, 0); /* the hypervisor is gone */
+		if (r == 0) { /* the hypervisor is gone */
+			dm->orphaned = true;
+			dm_exit(dm, 0);
+		}
 		if (r < 0) {
 			log_error("hypervisor protocol error: %s", c->why);
 			return -1;

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "devices.h"
@@ -59,6 +60,8 @@ void dm_exit(struct dm *dm, int status)
 	drives_drain(dm);        /* completions reach live devices */
 	devices_destroy(dm);
 	drives_close(dm);
+	if (dm->orphaned)
+		_exit(status);
 	exit(status);
 }
 

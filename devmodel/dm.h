@@ -308,6 +308,7 @@ struct dm {
 	void (*power_button)(void *opaque);
 	void *power_button_opaque;
 	bool ready;               /* READY sent */
+	bool orphaned;            /* the control channel reached EOF */
 };
 
 /* A context.  ctl_fd < 0: no hypervisor (unit tests): messages go to the
@@ -326,6 +327,11 @@ void dm_handle_msg(struct dm *dm, struct ctl_msg *m);
 void dm_fatal(struct dm *dm, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Runs device destroy hooks and exits (main thread, lock held). */
+/* Tears the devices down and exits.  After the hypervisor went away
+ * (dm->orphaned) without exit()'s at-exit work: the hypervisor's death
+ * also SIGKILLs this process (PR_SET_PDEATHSIG) at any moment, which
+ * would cut that work short (a sanitizer's leak check would leave its
+ * helper task behind). */
 void dm_exit(struct dm *dm, int status) __attribute__((noreturn));
 
 #endif

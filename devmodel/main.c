@@ -82,6 +82,7 @@ static void ctl_ready(void *opaque, int fd, unsigned int events)
 			return;
 		if (r == 0) {
 			log_info("the hypervisor closed the control channel");
+			dm->orphaned = true;
 			loop_exit(dm, 0);
 			return;
 		}
@@ -101,8 +102,10 @@ static int receive_setup(struct dm *dm)
 	struct ctl_msg m;
 	int r = ctl_recv(dm, &m, false), ret = -1;
 
-	if (r == 0)
-		dm_exit(dm, 0); /* the hypervisor went away first */
+	if (r == 0) { /* the hypervisor went away first */
+		dm->orphaned = true;
+		dm_exit(dm, 0);
+	}
 	if (r < 0) {
 		log_error("hypervisor protocol error: %s", dm->ctl.why);
 		return -1;
