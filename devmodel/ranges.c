@@ -99,38 +99,6 @@ static uint32_t range_id_alloc(struct dm *dm)
 	return id;
 }
 
-/* Writes size bytes of value at off into the shadow, valid or not. */
-static void shadow_write(struct ioreq_shadow *e, unsigned int off,
-			 unsigned int size, uint64_t value, bool valid)
-{
-	uint16_t bits = (uint16_t)(((1u << size) - 1) << off);
-	uint16_t nvalid = valid ? e->valid | bits : e->valid & ~bits;
-	uint32_t seq = e->seq;
-	bool same = nvalid == e->valid;
-
-	for (unsigned int i = 0; same && valid && i < size; i++)
-		same = e->bytes[off + i] == (uint8_t)(value >> (8 * i));
-	if (same)
-		return;
-	__atomic_store_n(&e->seq, seq + 1, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	for (unsigned int i = 0; valid && i < size; i++)
-		__atomic_store_n(&e->bytes[off + i],
-				 (uint8_t)(value >> (8 * i)), __ATOMIC_RELAXED);
-	__atomic_store_n(&e->valid, nvalid, __ATOMIC_RELAXED);
-	__atomic_store_n(&e->seq, seq + 2, __ATOMIC_RELEASE);
-}
-
-static bool shadow_args_ok(const struct dm_range *r, unsigned int off,
-			   unsigned int size)
-{
-	if (size >= 1 && size <= 8 && off <= IOREQ_SHADOW_BYTES - size &&
-	    off + size <= r->len)
-		return true;
-	log_error("%s: bad read shadow %u bytes at %u", r->name, size, off);
-	return false;
-}
-
 /* True if the shadow already shows value (all of its bytes valid). */
 static bool shadow_shows(const struct ioreq_shadow *e, unsigned int off,
 			 unsigned int size, uint64_t value)
@@ -143,6 +111,36 @@ static bool shadow_shows(const struct ioreq_shadow *e, unsigned int off,
 		if (e->bytes[off + i] != (uint8_t)(value >> (8 * i)))
 			return false;
 	return true;
+}
+
+/* Writes size bytes of value at off into the shadow, valid or not; no
+ * write at all if it already says so. */
+static void shadow_write(struct ioreq_shadow *e, unsigned int off,
+			 unsigned int size, uint64_t value, bool valid)
+{
+	uint16_t bits = (uint16_t)(((1u << size) - 1) << off);
+	uint32_t seq = e->seq;
+
+	if (valid ? shadow_shows(e, off, size, value) : !(e->valid & bits))
+		return;
+	__atomic_store_n(&e->seq, seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	for (unsigned int i = 0; valid && i < size; i++)
+		__atomic_store_n(&e->bytes[off + i],
+				 (uint8_t)(value >> (8 * i)), __ATOMIC_RELAXED);
+	__atomic_store_n(&e->valid, valid ? e->valid | bits : e->valid & ~bits,
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&e->seq, seq + 2, __ATOMIC_RELEASE);
+}
+
+static bool shadow_args_ok(const struct dm_range *r, unsigned int off,
+			   unsigned int size)
+{
+	if (size >= 1 && size <= 8 && off <= IOREQ_SHADOW_BYTES - size &&
+	    off + size <= r->len)
+		return true;
+	log_error("%s: bad read shadow %u bytes at %u", r->name, size, off);
+	return false;
 }
 
 void dm_shadow_set(struct dm_range *r, unsigned int off, unsigned int size,
@@ -357,6 +355,7 @@ struct dm_range *dm_claim_zone(struct dm *dm, enum dm_space space,
 
 void dm_release(struct dm *dm, struct dm_range *r)
 {
+	struct dm_ranges *t = &dm->ranges;
 	struct dm_msg_range msg;
 
 	if (!r)
@@ -366,9 +365,7 @@ void dm_release(struct dm *dm, struct dm_range *r)
 	if (r->shadow)
 		shadow_reset(r->shadow, ~0ull);
 	/* An update held back for it must not outlive it. */
-	for (unsigned int i = 0; i < dm->ranges.nr_pending;) {
-		struct dm_ranges *t = &dm->ranges;
-
+	for (unsigned int i = 0; i < t->nr_pending;) {
 		if (t->pending[i].r == r)
 			t->pending[i] = t->pending[--t->nr_pending];
 		else

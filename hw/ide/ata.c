@@ -82,7 +82,7 @@ static void ide_update_irq(struct ide_channel *ch)
 		 * interrupt, from their read shadows (piix-ide.c): they must
 		 * say why before it is raised. */
 		if (level)
-			ide_publish(ch->ide);
+			ide_publish(ch);
 		dm_irq_set(ch->irq, level);
 	}
 }
@@ -115,7 +115,7 @@ static void ide_blk_done(void *opaque, int64_t ret)
 		return; /* the command was cancelled */
 	d->io_done = NULL;
 	fn(d, ret);
-	ide_publish(d->ch->ide);
+	ide_publish(d->ch);
 }
 
 void ide_submit(struct ide_dev *d, enum blk_op op, uint64_t offset,
@@ -229,12 +229,9 @@ uint32_t ide_data_read(struct ide_channel *ch, unsigned int size,
 	v = ide_data_in16(ide_selected(ch), &ended);
 	/* The second cycle of a 32-bit read after the end of a block sees
 	 * DRQ clear (see the top of the file). */
-	if (size == 4 && !ended) {
+	if (size == 4 && !ended)
 		v |= (uint32_t)ide_data_in16(ide_selected(ch), &ended) << 16;
-		*ended_block = ended;
-	} else {
-		*ended_block = ended;
-	}
+	*ended_block = ended;
 	return v;
 }
 

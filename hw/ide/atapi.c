@@ -629,6 +629,6 @@ int atapi_change_media(void *opaque, struct blk *blk, char *why,
 			atapi_fail(d, SK_NOT_READY, 0x3a, 0x00);
 		}
 	}
-	ide_publish(d->ch->ide);
+	ide_publish(d->ch);
 	return 0;
 }

@@ -248,9 +248,10 @@ void ide_ctl_write(struct ide_channel *ch, uint8_t v);
 
 /* Power-on state of a channel and its devices. */
 void ide_channel_reset(struct ide_channel *ch);
-/* Brings the read shadows of every register without read side effects up
- * to date (piix-ide.c); at the end of everything that may change one. */
-void ide_publish(struct piix_ide *ide);
+/* Brings the read shadows of the channel's registers without read side
+ * effects up to date (piix-ide.c); at the end of everything that may
+ * change one. */
+void ide_publish(struct ide_channel *ch);
 /* Puts the signature into the task file (ATA 01h/01h/00h/00h, PACKET
  * 01h/01h/14h/EBh, absent FFh/FFh in LBA mid/high). */
 void ide_set_signature(struct ide_dev *d);

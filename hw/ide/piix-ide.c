@@ -105,11 +105,15 @@ static const char *const vdevs[2][2] = {
 
 /* ----------------------------------------------------------- ports */
 
-static void channel_publish(struct ide_channel *ch, struct dm_range *bm)
+/* In one batch: a guest polling Alternate Status must not see the
+ * command's end before the bus master status that goes with it.  Only
+ * this channel: nothing one channel does changes the other's registers. */
+void ide_publish(struct ide_channel *ch)
 {
-	unsigned int bm_off = ch->index * 8;
+	struct piix_ide *ide = ch->ide;
 	uint64_t bm_regs = 0;
 
+	dm_shadow_batch_begin(ide->dm);
 	for (unsigned int reg = 1; reg < 7; reg++)
 		dm_shadow_set(ch->cmd_range, reg, 1, ide_cmd_peek(ch, reg));
 	if (ide_status_read_acks(ch))
@@ -119,19 +123,17 @@ static void channel_publish(struct ide_channel *ch, struct dm_range *bm)
 	dm_shadow_set(ch->ctl_range, 0, 1, ide_alt_status(ch));
 	for (unsigned int i = 0; i < 8; i++)
 		bm_regs |= (uint64_t)bm_readb(ch, i) << (8 * i);
-	dm_shadow_set(bm, bm_off, 8, bm_regs);
+	dm_shadow_set(pci_bar_range(ide->fn, BM_BAR), ch->index * 8, 8,
+		      bm_regs);
+	dm_shadow_batch_end(ide->dm);
 }
 
-/* In one batch: a guest polling Alternate Status must not see the
- * command's end before the bus master status that goes with it. */
-void ide_publish(struct piix_ide *ide)
+/* After a bus master register access: both channels, so that a BAR the
+ * guest has just (re)mapped gets all of its bytes published at once. */
+static void bm_publish(struct piix_ide *ide)
 {
-	struct dm_range *bm = pci_bar_range(ide->fn, BM_BAR);
-
-	dm_shadow_batch_begin(ide->dm);
 	for (unsigned int i = 0; i < 2; i++)
-		channel_publish(&ide->ch[i], bm);
-	dm_shadow_batch_end(ide->dm);
+		ide_publish(&ide->ch[i]);
 }
 
 static uint64_t cmd_port_read(void *opaque, uint64_t off, unsigned int size)
@@ -145,7 +147,7 @@ static uint64_t cmd_port_read(void *opaque, uint64_t off, unsigned int size)
 	if (off == 0) {
 		v = ide_data_read(ch, size, &ended);
 		if (ended)
-			ide_publish(ch->ide);
+			ide_publish(ch);
 		return v;
 	}
 	for (unsigned int i = 0; i < size; i++) {
@@ -154,7 +156,7 @@ static uint64_t cmd_port_read(void *opaque, uint64_t off, unsigned int size)
 
 		v |= b << (8 * i);
 	}
-	ide_publish(ch->ide);
+	ide_publish(ch);
 	return v;
 }
 
@@ -165,13 +167,13 @@ static void cmd_port_write(void *opaque, uint64_t off, uint64_t value,
 
 	if (off == 0) {
 		if (ide_data_write(ch, (uint32_t)value, size))
-			ide_publish(ch->ide);
+			ide_publish(ch);
 		return;
 	}
 	for (unsigned int i = 0; i < size && off + i < 8; i++)
 		ide_cmd_write(ch, (unsigned int)(off + i),
 			      (uint8_t)(value >> (8 * i)));
-	ide_publish(ch->ide);
+	ide_publish(ch);
 }
 
 static const struct dm_io_ops cmd_port_ops = {
@@ -194,7 +196,7 @@ static void ctl_port_write(void *opaque, uint64_t off, uint64_t value,
 	(void)off;
 	(void)size;
 	ide_ctl_write(ch, (uint8_t)value);
-	ide_publish(ch->ide);
+	ide_publish(ch);
 }
 
 static const struct dm_io_ops ctl_port_ops = {
@@ -232,7 +234,7 @@ static uint64_t piix_ide_bar_read(void *opaque, unsigned int bar,
 
 		v |= b << (8 * i);
 	}
-	ide_publish(ide);
+	bm_publish(ide);
 	return v;
 }
 
@@ -264,7 +266,7 @@ static void piix_ide_bar_write(void *opaque, unsigned int bar,
 		bm_writeb(&ide->ch[o >> 3], 0,
 			  (uint8_t)(value >> (8 * cmd_byte)));
 	}
-	ide_publish(ide);
+	bm_publish(ide);
 }
 
 static void piix_ide_config_reset(struct piix_ide *ide)
@@ -391,10 +393,11 @@ void piix_ide_reset(struct piix_ide *ide)
 		return;
 	if (ide->cfg)
 		piix_ide_config_reset(ide);
-	for (unsigned int i = 0; i < 2; i++)
+	for (unsigned int i = 0; i < 2; i++) {
 		ide_channel_reset(&ide->ch[i]);
-	if (ide->fn)
-		ide_publish(ide);
+		if (ide->fn)
+			ide_publish(&ide->ch[i]);
+	}
 }
 
 struct piix_ide *piix_ide_create(struct dm *dm, unsigned int devfn)
