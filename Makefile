@@ -54,7 +54,8 @@ HV_LIB_SRCS := hypervisor/iobus.c hypervisor/memory-layout.c \
 	       hypervisor/cpuid.c hypervisor/msr.c hypervisor/vcpu.c \
 	       hypervisor/vm.c hypervisor/debug-ports.c hypervisor/options.c \
 	       hypervisor/dm-link.c hypervisor/dm-spawn.c hypervisor/dm-kvm.c \
-	       hypervisor/ioreq-client.c hypervisor/pci-cf8.c hypervisor/domctl.c
+	       hypervisor/ioreq-client.c hypervisor/ioreq-shadow.c \
+	       hypervisor/pci-cf8.c hypervisor/domctl.c
 HV_SRCS := $(HV_LIB_SRCS) hypervisor/main.c
 
 # The device model: its core (devmodel/*.c) and the device models (hw/*/).

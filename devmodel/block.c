@@ -35,12 +35,17 @@
  *   is missing on older kernels and file systems).  A read-only backend
  *   has nothing to sync: its flushes complete with 0 and it starts no
  *   thread, so a CD opened after the sandbox needs no clone().
- * - Completions: every iocb signals the backend's eventfd
- *   (io_set_eventfd), the worker writes the same eventfd, and requests
- *   that fail before reaching the kernel (range, read-only, io_submit
- *   errors) are put on a list and signal it too.  The event loop's watch
- *   on it (dm lock held) reaps everything and runs the callbacks, so no
- *   callback ever runs inside blk_submit() or on the worker.
+ * - Completions: under O_DIRECT every iocb signals the backend's eventfd
+ *   (io_set_eventfd), and the flush worker writes the same eventfd; the
+ *   event loop's watch on it (dm lock held) reaps and runs the callbacks.
+ *   What is over by the time io_submit() returns, which is everything on
+ *   the page cache (Linux AIO copies there inside io_submit()), and what
+ *   fails before reaching the kernel (range, read-only, io_submit errors)
+ *   is reaped by deferred work (dm_defer) instead: its callback runs right
+ *   after the device's handler that submitted it, in the same thread, so
+ *   a DMA from the page cache ends before the guest's access does, with no
+ *   wake-up of the event loop.  No callback ever runs inside blk_submit()
+ *   or on the worker.
  *
  * Deviations and limits: without O_DIRECT, Linux AIO does the transfer
  * inside io_submit() (the page cache copy, and a read may wait for the
@@ -111,6 +116,7 @@ struct blk {
 	unsigned int aio_in_flight; /* iocbs in the kernel */
 	struct req_list pending; /* waiting for io_submit */
 	struct req_list done;    /* completed before reaching the kernel */
+	struct dm_deferred reap_later; /* see "Completions" above */
 	/* The flush worker (read-write only); wlock guards the two lists. */
 	bool has_worker, wstarted, wstop;
 	pthread_t worker;
@@ -149,12 +155,12 @@ static void kick(struct blk *b)
 		log_error("%s: eventfd write: %s", b->path, strerror(errno));
 }
 
-/* Completes r from the event loop later (never inside blk_submit). */
+/* Completes r after the running handler (never inside blk_submit). */
 static void defer(struct blk_req *r, int64_t ret)
 {
 	r->ret = ret;
 	list_push(&r->b->done, r);
-	kick(r->b);
+	dm_defer(r->b->dm, &r->b->reap_later);
 }
 
 /* ----------------------------------------------------------- flush worker */
@@ -310,7 +316,8 @@ static void prep(struct blk *b, struct blk_req *r)
 		io_prep_preadv(&r->iocb, b->fd, iov, cnt, off);
 	else
 		io_prep_pwritev2(&r->iocb, b->fd, iov, cnt, off, r->rw_flags);
-	io_set_eventfd(&r->iocb, b->efd);
+	if (b->direct)
+		io_set_eventfd(&r->iocb, b->efd);
 	r->iocb.data = r;
 }
 
@@ -333,6 +340,8 @@ static void submit_pending(struct blk *b)
 			for (int i = 0; i < ret; i++)
 				list_pop(&b->pending);
 			b->aio_in_flight += (unsigned int)ret;
+			if (!b->direct)
+				dm_defer(b->dm, &b->reap_later);
 			continue;
 		}
 		if (ret == 0)
@@ -391,8 +400,9 @@ static void handle_event(struct blk *b, const struct io_event *ev)
 
 /* Runs the callbacks of everything completed so far, then submits what
  * waits.  Requests that callbacks queue meanwhile wait for the next call
- * (their eventfd signal is still pending). */
-static void reap(struct blk *b)
+ * (their eventfd signal or deferred work is still pending).  wait: first
+ * wait for at least one iocb if any is in the kernel. */
+static void reap(struct blk *b, bool wait)
 {
 	struct io_event ev[SUBMIT_BATCH];
 	struct timespec zero = { 0, 0 };
@@ -403,7 +413,9 @@ static void reap(struct blk *b)
 	do {
 		n = 0;
 		if (b->aio_in_flight)
-			n = io_getevents(b->ctx, 0, SUBMIT_BATCH, ev, &zero);
+			n = io_getevents(b->ctx, wait ? 1 : 0, SUBMIT_BATCH,
+					 ev, wait ? NULL : &zero);
+		wait = false;
 		if (n < 0 && n != -EINTR)
 			log_error("%s: io_getevents: %s", b->path,
 				  strerror(-n));
@@ -444,7 +456,19 @@ static void blk_event(void *opaque, int fd, unsigned int events)
 	(void)fd;
 	(void)events;
 	drain_eventfd(b);
-	reap(b);
+	reap(b, false);
+}
+
+/* The deferred reap (see "Completions" above).  Without O_DIRECT nothing
+ * signals the eventfd for an iocb: should a kernel ever leave one in
+ * flight after io_submit(), this waits for it, as io_submit() would. */
+static void blk_reap_later(void *opaque)
+{
+	struct blk *b = opaque;
+
+	do
+		reap(b, !b->direct);
+	while (!b->direct && b->aio_in_flight);
 }
 
 void blk_poll(struct blk *b, bool wait)
@@ -453,9 +477,12 @@ void blk_poll(struct blk *b, bool wait)
 
 	for (;;) {
 		drain_eventfd(b);
-		reap(b);
+		reap(b, !b->direct);
 		if (!wait || !b->in_flight)
 			return;
+		/* Deferred completions signal nothing: reap them now. */
+		if (b->done.head || (!b->direct && b->aio_in_flight))
+			continue;
 		/* Whatever is in flight signals the eventfd when done. */
 		if (poll(&pfd, 1, -1) < 0 && errno != EINTR) {
 			log_error("%s: poll: %s", b->path, strerror(errno));
@@ -743,6 +770,8 @@ struct blk *blk_open(struct dm *dm, const struct blk_config *cfg, char *err,
 	}
 	b->dm = dm;
 	b->efd = -1;
+	b->reap_later = (struct dm_deferred){ .fn = blk_reap_later,
+					      .opaque = b };
 	b->read_only = cfg->read_only;
 	b->host_wt = cfg->cache == BLK_CACHE_WRITETHROUGH;
 	b->write_cache = !b->host_wt;
@@ -798,6 +827,7 @@ void blk_close(struct blk *b)
 	if (!b)
 		return;
 	blk_poll(b, true);
+	dm_defer_cancel(b->dm, &b->reap_later);
 	dm_fd_unwatch(b->dm, b->efd);
 	worker_stop(b);
 	io_destroy(b->ctx);

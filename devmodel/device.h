@@ -95,6 +95,22 @@ void dm_shadow_clear(struct dm_range *r, unsigned int off,
  * (a status and the bus master status it goes with). */
 void dm_shadow_batch_begin(struct dm *dm);
 void dm_shadow_batch_end(struct dm *dm);
+/* Latches: declares that a write to [off, off + size) of the claim that
+ * changes no kick bits (below) changes nothing but what reads of the bytes
+ * it writes return: no interrupt, no other register, no other range (an
+ * address or a task file register).  The hypervisor then goes on
+ * answering reads of the claim's other bytes from the shadow while such a
+ * write is on its way.  Change it only while handling a guest access: it
+ * must describe the state the guest's writes left.
+ * Kick bits of byte off: a write changing them does more than a latch.
+ * Mark a doorbell so (a write that starts work ending in an interrupt, a
+ * DMA start): when the guest's vCPU shares its CPU with the device model,
+ * a posted claim's write changing them is then handled at once instead of
+ * when the vCPU next blocks, and the interrupt reaches the guest before its
+ * next instruction.  Both are no-ops without a shadow. */
+void dm_shadow_latch(struct dm_range *r, unsigned int off, unsigned int size,
+		     bool latch);
+void dm_shadow_kick(struct dm_range *r, unsigned int off, uint8_t bits);
 
 /* ------------------------------------------------------------ interrupts */
 
@@ -152,6 +168,22 @@ typedef void dm_fd_fn(void *opaque, int fd, unsigned int events);
 int dm_fd_watch(struct dm *dm, int fd, unsigned int events, dm_fd_fn *fn,
 		void *opaque);
 void dm_fd_unwatch(struct dm *dm, int fd);
+
+/* Deferred work: fn runs once in the thread handling the device model now,
+ * after the handler running (an access, a timer, an fd callback, other
+ * deferred work) has returned and before the guest hears the access's
+ * answer.  For results known while a call must not yet report them (a
+ * block request that completed inside its submission).  The caller owns d
+ * and fills fn and opaque; deferring a queued d again does nothing. */
+struct dm_deferred {
+	void (*fn)(void *opaque);
+	void *opaque;
+	struct dm_deferred *next;
+	bool queued;
+};
+void dm_defer(struct dm *dm, struct dm_deferred *d);
+/* Takes d off the queue (before freeing what it points to). */
+void dm_defer_cancel(struct dm *dm, struct dm_deferred *d);
 
 /* An eventfd KVM signals when the guest writes len bytes to addr (matching
  * datamatch if has_match): a doorbell with no exit to user space.  Only

@@ -48,8 +48,48 @@ void dm_lock(struct dm *dm)
 	pthread_mutex_lock(&dm->lock);
 }
 
+void dm_defer(struct dm *dm, struct dm_deferred *d)
+{
+	if (d->queued)
+		return;
+	d->queued = true;
+	d->next = NULL;
+	if (!dm->deferred)
+		dm->deferred_tail = &dm->deferred;
+	*dm->deferred_tail = d;
+	dm->deferred_tail = &d->next;
+}
+
+void dm_defer_cancel(struct dm *dm, struct dm_deferred *d)
+{
+	struct dm_deferred **p = &dm->deferred;
+
+	if (!d->queued)
+		return;
+	while (*p != d)
+		p = &(*p)->next;
+	*p = d->next;
+	if (dm->deferred_tail == &d->next)
+		dm->deferred_tail = p;
+	d->queued = false;
+}
+
+void dm_run_deferred(struct dm *dm)
+{
+	struct dm_deferred *d;
+
+	while ((d = dm->deferred)) {
+		dm->deferred = d->next;
+		if (!dm->deferred)
+			dm->deferred_tail = &dm->deferred;
+		d->queued = false;
+		d->fn(d->opaque);
+	}
+}
+
 void dm_unlock(struct dm *dm)
 {
+	dm_run_deferred(dm);
 	pthread_mutex_unlock(&dm->lock);
 }
 

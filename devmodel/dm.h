@@ -195,6 +195,9 @@ struct dm_gsi_line {
 
 /* Lowers every line (reset). */
 void irq_lower_all(struct dm *dm);
+/* From now on this thread's rising edges set their GSI's bit in *edges
+ * instead of writing the irqfd (NULL: the irqfd again). */
+void irq_collect_edges(uint32_t *edges);
 
 /* ----------------------------------------------------- ioreq-server.c */
 
@@ -309,6 +312,7 @@ struct dm {
 	void *power_button_opaque;
 	bool ready;               /* READY sent */
 	bool orphaned;            /* the control channel reached EOF */
+	struct dm_deferred *deferred, **deferred_tail; /* dm_defer() */
 };
 
 /* A context.  ctl_fd < 0: no hypervisor (unit tests): messages go to the
@@ -316,7 +320,10 @@ struct dm {
  * error line. */
 struct dm *dm_new(int ctl_fd);
 void dm_lock(struct dm *dm);
+/* Runs the deferred work first (dm_defer). */
 void dm_unlock(struct dm *dm);
+/* Runs the deferred work queued so far and what it queues (lock held). */
+void dm_run_deferred(struct dm *dm);
 /* Handles one message from the hypervisor after SETUP (main thread, lock
  * held). */
 void dm_handle_msg(struct dm *dm, struct ctl_msg *m);

@@ -8,7 +8,9 @@
  * coalesced ring may have been moved into another vCPU's ring), then takes
  * a published request: it copies the request (and a REP request's items)
  * out of shared memory once, checks it, handles it under the device-model
- * lock, and publishes the answer with release semantics.  With no work it
+ * lock, runs the deferred work the handler left (dm_defer: a DMA from the
+ * page cache completes there), and publishes the answer with release
+ * semantics, with the edges raised meanwhile (ioreq.h, "Edges").  With no work it
  * spins for a short while (the guest often issues the next access within
  * microseconds, and then neither side makes a system call), then sets
  * dm_sleeping and sleeps in FUTEX_WAIT on the doorbell.  The area is
@@ -260,15 +262,17 @@ static void handle_request(struct ioreq_thread *t)
 	struct ioreq req;
 	const char *why;
 	size_t bytes;
-	uint32_t seq;
+	uint32_t seq, edges = 0;
 
 	dm_lock(dm);
+	irq_collect_edges(&edges);
 	/* Every slot's ring, not only this one's: KVM's coalesced ring is
 	 * per VM, and whichever vCPU exits first moves its entries (possibly
 	 * this vCPU's earlier writes) into its own posted ring. */
 	for (unsigned int i = 0; i < dm->ioreq->nr_vcpus; i++) {
 		why = drain_posted(dm, dm->ioreq->threads[i].slot);
 		if (why) {
+			irq_collect_edges(NULL);
 			dm_unlock(dm);
 			ioreq_fail(t, why);
 		}
@@ -277,6 +281,7 @@ static void handle_request(struct ioreq_thread *t)
 	compiler_barrier();
 	why = ioreq_check(&req);
 	if (why) {
+		irq_collect_edges(NULL);
 		dm_unlock(dm);
 		ioreq_fail(t, why);
 	}
@@ -286,6 +291,10 @@ static void handle_request(struct ioreq_thread *t)
 		compiler_barrier();
 	}
 	ioreq_dispatch(dm, &req, t->buf);
+	/* What the access finished at once (a DMA from the page cache)
+	 * completes before the answer, its interrupt with it. */
+	dm_run_deferred(dm);
+	irq_collect_edges(NULL);
 	/* Counts every message the handler sent (a BAR move's claims). */
 	seq = ctl_sent_count(dm);
 	dm_unlock(dm);
@@ -298,6 +307,7 @@ static void handle_request(struct ioreq_thread *t)
 					 __ATOMIC_RELAXED);
 	}
 	__atomic_store_n(&slot->req.ctl_seq, seq, __ATOMIC_RELAXED);
+	__atomic_store_n(&slot->req.edge_gsis, edges, __ATOMIC_RELAXED);
 	/* Publish, then look whether the hypervisor sleeps (it sets
 	 * hv_sleeping and then re-reads state: Dekker, both SEQ_CST). */
 	__atomic_store_n(&slot->state, IOREQ_STATE_DONE, __ATOMIC_SEQ_CST);

@@ -13,6 +13,12 @@
  * A line the device lowers before the EOI stays pending until then
  * (device.h).
  *
+ * An edge raised while an ioreq thread handles a synchronous request
+ * travels in the answer instead (irq_collect_edges, ioreq.h "Edges"): KVM
+ * injects an irqfd of an IOAPIC pin from a kernel worker, one more thread
+ * to run before the guest sees the interrupt, while the hypervisor raises
+ * the line itself before the vCPU goes on.
+ *
  * Without a hypervisor (unit tests) the fds are local eventfds, so a test
  * can read what a device did to its line.
  */
@@ -29,12 +35,22 @@
 
 #include "hvmkit/log.h"
 
+_Static_assert(DM_MAX_GSI <= 32, "edge_gsis has 32 bits");
+
 struct dm_irq {
 	struct dm *dm;
 	unsigned int gsi;
 	int level;
 	struct dm_irq *next;
 };
+
+/* Where this thread collects the edges of the request it handles. */
+static __thread uint32_t *collected_edges;
+
+void irq_collect_edges(uint32_t *edges)
+{
+	collected_edges = edges;
+}
 
 static void irq_pulse(struct dm_gsi_line *line)
 {
@@ -159,7 +175,11 @@ void dm_irq_set(struct dm_irq *irq, int level)
 	irq->level = level;
 	line = &irq->dm->gsi[irq->gsi];
 	if (level) {
-		if (line->asserted++ == 0)
+		if (line->asserted++ != 0)
+			return;
+		if (collected_edges && line->mode == DM_IRQ_MODE_EDGE)
+			*collected_edges |= 1u << irq->gsi;
+		else
 			irq_pulse(line);
 	} else {
 		line->asserted--;

@@ -9,8 +9,9 @@
  * hypervisor routing the access and the device model handling it.
  * Accesses nothing claims read as all ones and writes are dropped, as on
  * a PC bus with no device answering.
- * A shadowed claim's read shadow (ioreq.h) is written here, as a seqlock
- * with this process as the only writer (the device-model lock is held).
+ * A shadowed claim's read shadow (ioreq.h), its latch and kick bits
+ * included, is written here, as a seqlock with this process as the only
+ * writer (the device-model lock is held).
  */
 #include "dm.h"
 
@@ -193,7 +194,40 @@ void dm_shadow_clear(struct dm_range *r, unsigned int off,
 		shadow_write(r->shadow, off, size, 0, false);
 }
 
-/* Invalidates the whole shadow and ties it to the claim at base. */
+/* Sets the kick bits of byte off (off < 16) and the latch bits in mask to
+ * latch, under the seqlock; nothing is written if nothing changes. */
+static void shadow_meta_write(struct ioreq_shadow *e, int off, uint8_t kick,
+			      uint16_t mask, bool latch)
+{
+	uint16_t bits = latch ? e->latch | mask : e->latch & ~mask;
+	uint32_t seq = e->seq;
+
+	if (bits == e->latch && (off < 0 || e->kick[off] == kick))
+		return;
+	__atomic_store_n(&e->seq, seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	if (off >= 0)
+		__atomic_store_n(&e->kick[off], kick, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->latch, bits, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->seq, seq + 2, __ATOMIC_RELEASE);
+}
+
+void dm_shadow_kick(struct dm_range *r, unsigned int off, uint8_t bits)
+{
+	if (r && r->shadow && shadow_args_ok(r, off, 1))
+		shadow_meta_write(r->shadow, (int)off, bits, 0, false);
+}
+
+void dm_shadow_latch(struct dm_range *r, unsigned int off, unsigned int size,
+		     bool latch)
+{
+	if (r && r->shadow && shadow_args_ok(r, off, size))
+		shadow_meta_write(r->shadow, -1, 0,
+				  (uint16_t)(((1u << size) - 1) << off), latch);
+}
+
+/* Invalidates the whole shadow, latch and kick bits included, and ties
+ * it to the claim at base. */
 static void shadow_reset(struct ioreq_shadow *e, uint64_t base)
 {
 	uint32_t seq = e->seq;
@@ -201,7 +235,10 @@ static void shadow_reset(struct ioreq_shadow *e, uint64_t base)
 	__atomic_store_n(&e->seq, seq + 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	__atomic_store_n(&e->valid, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->latch, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&e->base, base, __ATOMIC_RELAXED);
+	for (unsigned int i = 0; i < IOREQ_SHADOW_BYTES; i++)
+		__atomic_store_n(&e->kick[i], 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&e->seq, seq + 2, __ATOMIC_RELEASE);
 }
 

@@ -75,6 +75,14 @@
  *                                counts them without leaving the kernel;
  *                                the device model adds them up
  *                                asynchronously (read DOORBELLS, polling)
+ *   port + 0x48  LATCH       bytes 0-1: R/W a value, its writes declared
+ *                                latches (dm_shadow_latch); byte 2: MARK,
+ *                                W sets it and zeroes the value (not a
+ *                                latch); byte 3: R 0x5a, W ignored (a
+ *                                latch).  Posted writes, read shadow; the
+ *                                reads the device model answered count in
+ *                                LATCH_READS
+ *   port + 0x3c  LATCH_READS R   those reads; W: zeroes the count
  *
  *   mmio + 0x00000..0x0ffff  SCRATCH_MEM  R/W, sizes 1/2/4/8: 64 KiB of
  *                            memory (pc-testdev's iomem is at 0xff000000
@@ -119,12 +127,16 @@
 #define REG_COMMAND		0x30
 #define REG_POWER_BUTTON	0x34
 #define REG_LOG_PIO_READS	0x38
+#define REG_LATCH_READS		0x3c
 #define REGS_LEN		0x40
 #define LOG_PIO_OFFSET		0x40
 #define LOG_PIO_LEN		4
 #define DOORBELL_OFFSET		0x44
 #define DOORBELL_LEN		4
-#define PORT_SPAN		0x48
+#define LATCH_OFFSET		0x48
+#define LATCH_LEN		4
+#define LATCH_CONSTANT		0x5a
+#define PORT_SPAN		0x4c
 
 #define SCRATCH_PORT_LEN	4
 #define SCRATCH_MEM_LEN		0x10000
@@ -163,6 +175,7 @@ struct testdev {
 	struct dm_range *log_pio_range;
 	struct dm_range *scratch_mem_range;
 	struct dm_range *log_mmio_range;
+	struct dm_range *latch_range;
 	struct dm_irq *irq;
 	int doorbell_fd;
 
@@ -179,6 +192,10 @@ struct testdev {
 	unsigned int log_len;
 	uint32_t log_meta;
 	uint32_t log_pio_reads;
+
+	uint16_t latch_value;
+	uint8_t latch_mark;
+	uint32_t latch_reads;
 
 	int irq_level;
 	uint32_t irq_acks;
@@ -411,6 +428,60 @@ static void log_mmio_write(void *opaque, uint64_t offset, uint64_t value,
 	log_append(opaque, value, log_meta(true, size, offset));
 }
 
+/* ------------------------------------------------------------- latch */
+
+static uint32_t latch_bytes(const struct testdev *t)
+{
+	return t->latch_value | (uint32_t)t->latch_mark << 16 |
+	       (uint32_t)LATCH_CONSTANT << 24;
+}
+
+static void latch_publish(struct testdev *t)
+{
+	dm_shadow_set(t->latch_range, 0, LATCH_LEN, latch_bytes(t));
+	dm_shadow_latch(t->latch_range, 0, 2, true);
+	dm_shadow_latch(t->latch_range, 3, 1, true);
+}
+
+static uint64_t latch_read(void *opaque, uint64_t offset, unsigned int size)
+{
+	struct testdev *t = opaque;
+
+	t->latch_reads++;
+	return (latch_bytes(t) >> (8 * offset)) & all_ones(size);
+}
+
+static void latch_write(void *opaque, uint64_t offset, uint64_t value,
+			unsigned int size)
+{
+	struct testdev *t = opaque;
+
+	for (unsigned int i = 0; i < size && offset + i < LATCH_LEN; i++) {
+		uint8_t b = (uint8_t)(value >> (8 * i));
+
+		switch (offset + i) {
+		case 0:
+			t->latch_value = (uint16_t)((t->latch_value & 0xff00) |
+						    b);
+			break;
+		case 1:
+			t->latch_value = (uint16_t)((t->latch_value & 0x00ff) |
+						    b << 8);
+			break;
+		case 2:
+			t->latch_mark = b;
+			t->latch_value = 0;
+			break;
+		}
+	}
+	latch_publish(t);
+}
+
+static const struct dm_io_ops latch_ops = {
+	.read = latch_read,
+	.write = latch_write,
+};
+
 static const struct dm_io_ops log_mmio_ops = {
 	.read = log_mmio_read,
 	.write = log_mmio_write,
@@ -558,6 +629,9 @@ static uint64_t regs_read(void *opaque, uint64_t offset, unsigned int size)
 	case REG_LOG_PIO_READS:
 		v = t->log_pio_reads;
 		break;
+	case REG_LATCH_READS:
+		v = t->latch_reads;
+		break;
 	default:
 		log_guest("testdev: read of %u byte(s) at register offset "
 			  "%#llx", size, (unsigned long long)offset);
@@ -601,6 +675,9 @@ static void regs_write(void *opaque, uint64_t offset, uint64_t value,
 		break;
 	case REG_LOG_PIO_READS:
 		t->log_pio_reads = 0;
+		break;
+	case REG_LATCH_READS:
+		t->latch_reads = 0;
 		break;
 	case REG_COMMAND:
 		if (size != 4) {
@@ -654,6 +731,10 @@ static void testdev_reset(void *opaque)
 	t->doorbells = 0;
 	t->errors = 0;
 	t->log_pio_reads = 0;
+	t->latch_value = 0;
+	t->latch_mark = 0;
+	t->latch_reads = 0;
+	latch_publish(t);
 	memset(t->scratch_mem, 0, sizeof(t->scratch_mem));
 }
 
@@ -712,8 +793,12 @@ static int testdev_claim(struct testdev *t, uint64_t port,
 					  LOG_MMIO_ZONE_OFF, LOG_MMIO_ZONE_LEN,
 					  &log_mmio_ops, t, 0,
 					  "testdev-log-mmio");
+	t->latch_range = dm_claim(dm, DM_SPACE_PIO, port + LATCH_OFFSET,
+				  LATCH_LEN, &latch_ops, t,
+				  DM_CLAIM_POSTED_WRITES | DM_CLAIM_SHADOWED,
+				  "testdev-latch");
 	if (!t->scratch_port_range || !t->regs_range || !t->log_pio_range ||
-	    !t->scratch_mem_range || !t->log_mmio_range) {
+	    !t->scratch_mem_range || !t->log_mmio_range || !t->latch_range) {
 		log_error("testdev: cannot claim its ports and MMIO windows");
 		return -1;
 	}

@@ -9,7 +9,11 @@
  * the device model re-asserts it if its line is still high (the scheme
  * VFIO uses for INTx; Linux Documentation/virt/kvm/api.rst, KVM_IRQFD).
  * The IOAPIC and PIC OR the levels of their sources, so a GSI may have an
- * edge and a level irqfd at once.
+ * edge and a level irqfd at once.  The edges the device model raised while
+ * answering a synchronous request come with the answer instead
+ * (include/hvmkit/ioreq.h, "Edges"): dm_kvm_raise_edges() pulses them with
+ * KVM_IRQ_LINE from the vCPU thread, the same 0-1-0 under the same source
+ * id as KVM's irqfd, for GSIs that have an edge irqfd only.
  */
 #define _GNU_SOURCE
 #include "dm-kvm.h"
@@ -42,7 +46,10 @@ struct dm_kvm_regs {
 	unsigned int nr_ioeventfds;
 	struct kvm_coalesced_mmio_zone zones[MAX_ZONES];
 	unsigned int nr_zones;
+	uint32_t edge_gsis;  /* bit n: GSI n has an edge irqfd */
 };
+
+_Static_assert(DM_MAX_GSI <= 32, "edge_gsis has 32 bits");
 
 struct dm_range_reg {
 	struct dm_range_reg *next;
@@ -89,6 +96,9 @@ int dm_kvm_irq(struct vm *vm, const struct dm_msg_irq_req *m, int fds[2],
 	if (ioctl(vm->vm_fd, KVM_IRQFD, &irqfd) < 0)
 		goto fail;
 	r->irqfds[r->nr_irqfds++] = irqfd;
+	if (!level)
+		__atomic_or_fetch(&r->edge_gsis, 1u << m->gsi,
+				  __ATOMIC_RELEASE);
 	*nr_fds = level ? 2 : 1;
 	return 0;
 fail:
@@ -176,19 +186,26 @@ static void dm_range_io(void *opaque, unsigned int vcpu, uint64_t addr,
 		.dir = is_write ? IOREQ_WRITE : IOREQ_READ,
 		.range_id = reg->range_id,
 	};
+	unsigned int off = (unsigned int)(addr - reg->base);
+	enum ioreq_write_kind kind = IOREQ_WRITE_POSTED;
 	uint32_t seq;
 
 	if (!is_write && (reg->flags & DM_RANGE_SHADOWED) &&
-	    ioreq_shadow_read(reg->vm, reg->range_id, reg->base,
-			      (unsigned int)(addr - reg->base), len, data,
-			      &seq)) {
+	    ioreq_shadow_read(reg->vm, reg->range_id, reg->base, off, len,
+			      data, &seq)) {
 		dm_range_note_barrier(reg->vm, vcpu, seq);
 		return;
 	}
 	if (is_write)
 		memcpy(&req.data, data, len);
+	if (is_write && (reg->flags & DM_RANGE_SHADOWED))
+		kind = ioreq_classify_write(reg->vm, reg->range_id, reg->base,
+					    off, len, data);
 	if (is_write && (reg->flags & DM_RANGE_POSTED_WRITES) &&
-	    ioreq_send_posted(reg->vm, vcpu, &req))
+	    kind != IOREQ_WRITE_SYNC &&
+	    ioreq_send_posted(reg->vm, vcpu, &req,
+			      kind == IOREQ_WRITE_LATCH ?
+			      IOREQ_POSTED_LATCH : 0))
 		return;
 	ioreq_send_sync(reg->vm, vcpu, &req, data, &seq);
 	dm_range_note_barrier(reg->vm, vcpu, seq);
@@ -366,6 +383,27 @@ int dm_kvm_msi(struct vm *vm, const struct dm_msg_msi *m)
 		return -EINVAL;
 	if (ioctl(vm->vm_fd, KVM_SIGNAL_MSI, &msi) < 0)
 		return -errno;
+	return 0;
+}
+
+int dm_kvm_raise_edges(struct vm *vm, uint32_t gsis)
+{
+	struct dm_kvm_regs *r = vm->dm->kvm;
+	uint32_t allowed = r ? __atomic_load_n(&r->edge_gsis,
+					       __ATOMIC_ACQUIRE) : 0;
+
+	if (gsis & ~allowed)
+		return -EINVAL;
+	for (unsigned int gsi = 0; gsis; gsi++, gsis >>= 1) {
+		struct kvm_irq_level up = { .irq = gsi, .level = 1 };
+		struct kvm_irq_level down = { .irq = gsi, .level = 0 };
+
+		if (!(gsis & 1))
+			continue;
+		if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &up) < 0 ||
+		    ioctl(vm->vm_fd, KVM_IRQ_LINE, &down) < 0)
+			return -errno;
+	}
 	return 0;
 }
 

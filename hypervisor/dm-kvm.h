@@ -24,6 +24,9 @@ int dm_kvm_ioeventfd(struct vm *vm, const struct dm_msg_ioeventfd_req *m,
 int dm_kvm_claim(struct vm *vm, const struct dm_msg_range *m);
 int dm_kvm_release(struct vm *vm, const struct dm_msg_range *m);
 int dm_kvm_msi(struct vm *vm, const struct dm_msg_msi *m);
+/* Pulses the GSIs in gsis (bit n: GSI n) as their edge irqfds would;
+ * -EINVAL if one has no edge irqfd. */
+int dm_kvm_raise_edges(struct vm *vm, uint32_t gsis);
 
 /* Re-registers everything with the (new) vm->vm_fd. */
 int dm_kvm_rebind(struct vm *vm);

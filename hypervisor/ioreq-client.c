@@ -12,8 +12,10 @@
  * sides use the Dekker pattern (store own flag, full fence, load the
  * other's), so a wake is never lost and is only a system call when the
  * other side sleeps.
- * Reads of a claim with a read shadow are answered here, without a request,
- * while no posted write is pending (ioreq_shadow_read).
+ * Reads of a claim with a read shadow are answered without a request, and
+ * posted writes are told apart as latches and doorbells, in
+ * ioreq-shadow.c; the edges in an answer are raised before the vCPU goes
+ * on (ioreq.h, "Edges").
  * The wait is bounded by the device-model timeout: a device model that
  * does not answer is a failed device model (docs/architecture.md).
  */
@@ -30,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dm-kvm.h"
 #include "dm-link.h"
 #include "hvmkit/log.h"
 #include "hvmkit/util.h"
@@ -43,7 +46,7 @@
  * device model died or the VM is stopping, if nobody wakes it. */
 #define IOREQ_SLICE_NS 20000000ull
 
-static uint64_t now_ns(void)
+uint64_t ioreq_clock_ns(void)
 {
 	struct timespec ts;
 
@@ -135,7 +138,7 @@ static void ring_doorbell(struct ioreq_vcpu *s)
 }
 
 bool ioreq_send_posted(struct vm *vm, unsigned int vcpu,
-		       const struct ioreq *req)
+		       const struct ioreq *req, uint32_t flags)
 {
 	struct ioreq_vcpu *s = ioreq_client_slot(&vm->dm->ioreq, vcpu);
 	uint32_t head = s->posted_head;
@@ -150,58 +153,9 @@ bool ioreq_send_posted(struct vm *vm, unsigned int vcpu,
 	p->size = req->size;
 	p->type = req->type;
 	p->range_id = req->range_id;
+	p->flags = flags;
 	__atomic_store_n(&s->posted_head, head + 1, __ATOMIC_RELEASE);
 	ring_doorbell(s);
-	return true;
-}
-
-/* True if no vCPU's posted ring holds a write the device model has not
- * finished (it advances the tail after handling one, acquire pairs). */
-static bool posted_idle(const struct ioreq_client *c)
-{
-	for (unsigned int i = 0; i < c->nr_vcpus; i++) {
-		struct ioreq_vcpu *s = ioreq_client_slot(c, i);
-
-		if (__atomic_load_n(&s->posted_head, __ATOMIC_ACQUIRE) !=
-		    __atomic_load_n(&s->posted_tail, __ATOMIC_ACQUIRE))
-			return false;
-	}
-	return true;
-}
-
-bool ioreq_shadow_read(struct vm *vm, uint32_t range_id, uint64_t base,
-		       unsigned int off, unsigned int len, uint8_t *data,
-		       uint32_t *ctl_seq)
-{
-	const struct ioreq_client *c = &vm->dm->ioreq;
-	struct ioreq_area_header *h = (struct ioreq_area_header *)c->area;
-	struct ioreq_shadow *e;
-	uint8_t bytes[IOREQ_SHADOW_BYTES];
-	uint32_t seq, need;
-	uint16_t valid;
-	uint64_t ebase;
-
-	if (range_id - 1 >= IOREQ_SHADOWS || off > IOREQ_SHADOW_BYTES ||
-	    len > IOREQ_SHADOW_BYTES - off || !len ||
-	    atomic_load(&vm->dm->dead) || !posted_idle(c))
-		return false;
-	e = &h->shadows[range_id - 1];
-	seq = __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE);
-	if (seq & 1)
-		return false;
-	valid = __atomic_load_n(&e->valid, __ATOMIC_RELAXED);
-	ebase = __atomic_load_n(&e->base, __ATOMIC_RELAXED);
-	for (unsigned int i = 0; i < len; i++)
-		bytes[i] = __atomic_load_n(&e->bytes[off + i],
-					   __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	if (__atomic_load_n(&e->seq, __ATOMIC_RELAXED) != seq)
-		return false;
-	need = ((1u << len) - 1) << off;
-	if (ebase != base || (valid & need) != need)
-		return false;
-	memcpy(data, bytes, len);
-	*ctl_seq = __atomic_load_n(&h->posted_ctl_seq, __ATOMIC_ACQUIRE);
 	return true;
 }
 
@@ -222,7 +176,7 @@ static int ioreq_wait(struct vm *vm, unsigned int vcpu,
 		      struct ioreq_vcpu *s, const struct ioreq *req)
 {
 	struct dm_link *dm = vm->dm;
-	uint64_t start = now_ns(), deadline;
+	uint64_t start = ioreq_clock_ns(), deadline;
 	char what[64];
 
 	for (unsigned int i = 1; thread_may_spin(start); i++) {
@@ -235,7 +189,7 @@ static int ioreq_wait(struct vm *vm, unsigned int vcpu,
 			cpu_relax();
 			continue;
 		}
-		spent = now_ns() - start;
+		spent = ioreq_clock_ns() - start;
 		if (spent > IOREQ_SPIN_NS)
 			break;
 		/* On a busy host the device model's thread may be waiting
@@ -256,7 +210,7 @@ static int ioreq_wait(struct vm *vm, unsigned int vcpu,
 			__atomic_store_n(&s->hv_sleeping, 0, __ATOMIC_RELAXED);
 			return -1;
 		}
-		now = now_ns();
+		now = ioreq_clock_ns();
 		if (now >= deadline) {
 			__atomic_store_n(&s->hv_sleeping, 0, __ATOMIC_RELAXED);
 			dm_link_fail(vm, "device model (pid %d) did not answer "
@@ -278,7 +232,9 @@ int ioreq_send_sync(struct vm *vm, unsigned int vcpu, const struct ioreq *req,
 {
 	struct ioreq_vcpu *s = ioreq_client_slot(&vm->dm->ioreq, vcpu);
 	size_t bytes = (size_t)req->size * req->count;
+	uint32_t edges;
 	uint64_t value;
+	int err;
 
 	if (atomic_load(&vm->dm->dead))
 		goto failed;
@@ -293,15 +249,18 @@ int ioreq_send_sync(struct vm *vm, unsigned int vcpu, const struct ioreq *req,
 	}
 	s->req = *req;
 	s->req.ctl_seq = 0;
+	s->req.edge_gsis = 0;
 	if (req->count > 1 && req->dir == IOREQ_WRITE)
 		memcpy(s->buf, data, bytes);
 	__atomic_store_n(&s->state, IOREQ_STATE_READY, __ATOMIC_SEQ_CST);
 	ring_doorbell(s);
 	if (ioreq_wait(vm, vcpu, s, req) < 0)
 		goto failed;
-	/* The response is read once; only data and ctl_seq are used. */
+	/* The response is read once; only data, ctl_seq and edge_gsis are
+	 * used. */
 	value = __atomic_load_n(&s->req.data, __ATOMIC_RELAXED);
 	*ctl_seq = __atomic_load_n(&s->req.ctl_seq, __ATOMIC_RELAXED);
+	edges = __atomic_load_n(&s->req.edge_gsis, __ATOMIC_RELAXED);
 	if (req->dir == IOREQ_READ) {
 		if (req->count > 1)
 			memcpy(data, s->buf, bytes);
@@ -309,6 +268,12 @@ int ioreq_send_sync(struct vm *vm, unsigned int vcpu, const struct ioreq *req,
 			memcpy(data, &value, req->size);
 	}
 	__atomic_store_n(&s->state, IOREQ_STATE_IDLE, __ATOMIC_RELEASE);
+	if (edges && (err = dm_kvm_raise_edges(vm, edges)) < 0) {
+		dm_link_fail(vm, "device model (pid %d) answered vCPU %u "
+			     "with interrupts %#x it cannot raise: %s",
+			     (int)vm->dm->pid, vcpu, edges, strerror(-err));
+		return -1;
+	}
 	return 0;
 failed:
 	if (req->dir == IOREQ_READ)

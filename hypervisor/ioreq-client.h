@@ -45,9 +45,25 @@ int ioreq_send_sync(struct vm *vm, unsigned int vcpu, const struct ioreq *req,
 bool ioreq_shadow_read(struct vm *vm, uint32_t range_id, uint64_t base,
 		       unsigned int off, unsigned int len, uint8_t *data,
 		       uint32_t *ctl_seq);
-/* Queues a write that needs no answer; false if the ring is full (send it
- * synchronously then, which keeps the order). */
+
+/* CLOCK_MONOTONIC in nanoseconds (for thread_may_spin). */
+uint64_t ioreq_clock_ns(void);
+
+enum ioreq_write_kind {
+	IOREQ_WRITE_POSTED,   /* an ordinary posted write */
+	IOREQ_WRITE_LATCH,    /* posted, flagged IOREQ_POSTED_LATCH */
+	IOREQ_WRITE_SYNC,     /* rings a doorbell: send it synchronously */
+};
+/* How to send a write of len bytes (data) at offset off of the posted,
+ * shadowed claim (range_id, base) (ioreq.h, "Latches" and "Doorbells"). */
+enum ioreq_write_kind ioreq_classify_write(struct vm *vm, uint32_t range_id,
+					   uint64_t base, unsigned int off,
+					   unsigned int len,
+					   const uint8_t *data);
+/* Queues a write that needs no answer, with IOREQ_POSTED_* flags; false
+ * if the ring is full (send it synchronously then, which keeps the
+ * order). */
 bool ioreq_send_posted(struct vm *vm, unsigned int vcpu,
-		       const struct ioreq *req);
+		       const struct ioreq *req, uint32_t flags);
 
 #endif

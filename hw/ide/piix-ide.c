@@ -54,7 +54,18 @@
  * command; each read the device model does not have to answer saves a
  * round trip (two context switches when the domain shares one CPU).  The
  * Status register is not published while its read would acknowledge an
- * interrupt, nor is the data port.
+ * interrupt, nor is the data port.  Writes that only latch a value are
+ * declared so (dm_shadow_latch): the task file and Device registers while
+ * HOB is clear and the Device register keeps its DEV bit, the PRD
+ * address, the bus master status and a bus master command that does not
+ * start or stop the transfer; Status stays answerable while they are on
+ * their way, which saves the round trips of Linux's status polls after
+ * writing a task file, a PRD address or the bus master status (four of a
+ * DMA command's eight).  The bus master command register's START bit is
+ * a doorbell (dm_shadow_kick): on a CPU shared with the device model, the
+ * guest's start then runs the transfer, from the page cache in the same
+ * call, and delivers its interrupt before the guest's next instruction,
+ * instead of after the guest has gone idle waiting.
  *
  * Deliberate deviations:
  * - The timing registers (IDETIM, SIDETIM) and the rest of the
@@ -111,6 +122,7 @@ static const char *const vdevs[2][2] = {
 void ide_publish(struct ide_channel *ch)
 {
 	struct piix_ide *ide = ch->ide;
+	struct dm_range *bm = pci_bar_range(ide->fn, BM_BAR);
 	uint64_t bm_regs = 0;
 
 	dm_shadow_batch_begin(ide->dm);
@@ -123,9 +135,17 @@ void ide_publish(struct ide_channel *ch)
 	dm_shadow_set(ch->ctl_range, 0, 1, ide_alt_status(ch));
 	for (unsigned int i = 0; i < 8; i++)
 		bm_regs |= (uint64_t)bm_readb(ch, i) << (8 * i);
-	dm_shadow_set(pci_bar_range(ide->fn, BM_BAR), ch->index * 8, 8,
-		      bm_regs);
+	dm_shadow_set(bm, ch->index * 8, 8, bm_regs);
 	dm_shadow_batch_end(ide->dm);
+	/* Latches: the task file and Device register while HOB is clear (a
+	 * write clears HOB, which would change the other registers' reads)
+	 * unless the write selects the other device; every bus master
+	 * register unless the write starts or stops the transfer, the
+	 * doorbell. */
+	dm_shadow_latch(ch->cmd_range, 1, 6, !(ch->ctl & CTL_HOB));
+	dm_shadow_kick(ch->cmd_range, 6, DEV_DEV);
+	dm_shadow_latch(bm, ch->index * 8, 8, true);
+	dm_shadow_kick(bm, ch->index * 8, BM_CMD_START);
 }
 
 /* After a bus master register access: both channels, so that a BAR the

@@ -33,7 +33,8 @@
  * answers a read from them without a request when every valid bit it needs
  * is set, the entry is for this claim (base) and stable (seq even and
  * unchanged around the copy, a seqlock), and no vCPU has posted writes
- * pending: the device model advances posted_tail only after the write was
+ * pending other than latches of other bytes (below): the device model
+ * advances posted_tail only after the write was
  * handled (and its shadows updated), so the value already reflects every
  * earlier write of the guest.  A read that cannot be answered so is an
  * ordinary synchronous request.  posted_ctl_seq is the number of control
@@ -43,6 +44,28 @@
  * Neither side trusts the other's fields: the device model checks size,
  * count and type of every request; the hypervisor reads only data and
  * ctl_seq of a response and bounds the wait by its device-model timeout.
+ *
+ * Latches: a shadow's latch bit i says that a write to byte i changes
+ * nothing but what reads of the bytes it writes return (no interrupt, no
+ * other register), unless it changes kick bits (below).  The hypervisor
+ * marks such a posted write IOREQ_POSTED_LATCH when no other unfinished
+ * posted write is pending (so the bits it went by are current), and a
+ * pending latch then holds back only shadow reads of the bytes it writes:
+ * the guest's status poll after writing a task file or a PRD address is
+ * answered at once.  The device model changes latch bits only while it
+ * handles a guest access (or while the vCPUs are stopped).
+ * Doorbells: a shadow's kick bits mark the bits of a register whose change
+ * by a write does more than a latch; for a bus master's start bit that is
+ * work ending in an interrupt.  A vCPU thread that shares its CPU with the
+ * device model (it cannot spin, see ioreq-client.c) sends a write changing
+ * them synchronously: posted, it would wait until the vCPU blocks,
+ * typically in HLT waiting for the very interrupt.  Edges: the edge-triggered GSIs the device model
+ * raised while it handled a synchronous request come back in the answer
+ * (edge_gsis), and the hypervisor raises them (KVM_IRQ_LINE) before the
+ * vCPU resumes, instead of the device model writing their irqfds, which
+ * KVM injects from a kernel worker (IOAPIC routes cannot be injected from
+ * the writer's context).  The hypervisor accepts only GSIs it gave the
+ * device model an edge irqfd for.
  */
 #ifndef HVMKIT_IOREQ_H
 #define HVMKIT_IOREQ_H
@@ -50,7 +73,7 @@
 #include <stdint.h>
 
 #define IOREQ_MAGIC   0x71657268u /* "hreq" */
-#define IOREQ_VERSION 2 /* 2: read shadows */
+#define IOREQ_VERSION 3 /* 2: read shadows; 3: latches, doorbells, edges */
 
 /* REP INS/OUTS: KVM hands over at most one page of items per exit. */
 #define IOREQ_BUF_SIZE 4096
@@ -91,6 +114,9 @@ struct ioreq {
 	 * hypervisor has processed that many, so a BAR move made by a
 	 * config write is in effect before the guest's next access. */
 	uint32_t ctl_seq;
+	/* Response: bit n set: the device model raised GSI n (an edge line
+	 * of its) while handling this request; see "Edges" above. */
+	uint32_t edge_gsis;
 };
 
 struct ioreq_posted {
@@ -99,8 +125,9 @@ struct ioreq_posted {
 	uint32_t size;
 	uint32_t type;     /* IOREQ_TYPE_PIO or IOREQ_TYPE_MMIO */
 	uint32_t range_id;
-	uint32_t pad;
+	uint32_t flags;    /* IOREQ_POSTED_*, the hypervisor's own notes */
 };
+#define IOREQ_POSTED_LATCH 1u /* see "Latches" above */
 
 #define IOREQ_CACHELINE 64
 
@@ -127,10 +154,12 @@ struct ioreq_vcpu {
 struct ioreq_shadow {
 	uint32_t seq;      /* seqlock: odd while the device model writes */
 	uint16_t valid;    /* bit i: bytes[i] is what a read returns */
-	uint16_t pad;
+	uint16_t latch;    /* bit i: a write to byte i is a latch */
 	uint64_t base;     /* the claim's base: a moved BAR's old entry is
 			    * never taken for the new one */
 	uint8_t bytes[IOREQ_SHADOW_BYTES]; /* the claim's first bytes */
+	/* Kick bits (see "Doorbells" above), written under the seqlock. */
+	uint8_t kick[IOREQ_SHADOW_BYTES];
 };
 
 struct ioreq_area_header {

@@ -21,6 +21,14 @@
  *               from the shadow (the hypervisor answers them:
  *               LOG_PIO_READS stays at most 1) and still say 5; a
  *               synchronous LOG_READ then makes them say 4
+ *   phase 0x71: latches (testdev LATCH): eight times two posted writes of
+ *               the latched value bytes, each followed by a read of the
+ *               other bytes, which the hypervisor answers although the
+ *               writes may be pending (LATCH_READS at most 2: a read that
+ *               meets the device model's shadow update goes synchronous);
+ *               a read of the value sees the writes; a pending write that
+ *               is not a latch (MARK, which zeroes the value) holds back
+ *               reads of every byte
  *
  * Statuses: phase + 1 wrong count, + 2 wrong value (order), + 3 wrong
  * origin/size/offset, + 4 wrong error count, + 5 more reads answered by
@@ -204,6 +212,59 @@ test_main16:
 	call check_pio_reads
 	PUTS16(msg_shadow_ok)
 
+	/* ---- phase 0x71: latches */
+	movb $0x71, PHASE
+	movw $(TD_LATCH + 2), %dx
+	xorb %al, %al
+	outb %al, %dx			/* MARK 0: not a latch */
+	inb %dx, %al			/* waits for it */
+	TD_OUTL(TD_LATCH_READS, 0)
+	movl $8, %edi
+15:	movw $TD_LATCH, %dx
+	movl %edi, %eax
+	outb %al, %dx			/* value bytes: latches */
+	incw %dx
+	movb $0x22, %al
+	outb %al, %dx
+	incw %dx
+	inw %dx, %ax			/* MARK and 0x5a: not held back */
+	movzwl %ax, %eax
+	movl $0x5a00, %ecx
+	call check_count
+	decl %edi
+	jnz 15b
+	movl $2, %ecx
+	call check_latch_reads
+	movw $TD_LATCH, %dx
+	inw %dx, %ax			/* the value sees both writes */
+	movzwl %ax, %eax
+	movl $0x2201, %ecx
+	call check_count
+	movw $(TD_LATCH + 2), %dx
+	movb $0x77, %al
+	outb %al, %dx			/* MARK: zeroes the value */
+	movw $TD_LATCH, %dx
+	inw %dx, %ax			/* held back: sees the zero */
+	movzwl %ax, %eax
+	xorl %ecx, %ecx
+	call check_count
+	movw $(TD_LATCH + 2), %dx
+	movb $0x78, %al
+	outb %al, %dx
+	movw $TD_LATCH, %dx
+	movb $0x33, %al
+	outb %al, %dx			/* after a MARK: not a latch */
+	movw $(TD_LATCH + 3), %dx
+	inb %dx, %al			/* held back, then 0x5a */
+	movzbl %al, %eax
+	movl $0x5a, %ecx
+	call check_count
+	movw $TD_LATCH, %dx
+	inl %dx, %eax			/* in order: MARK, then the value */
+	movl $0x5a780033, %ecx
+	call check_count
+	PUTS16(msg_latch_ok)
+
 	PUTS16(msg_ok)
 	EXIT16(0)
 
@@ -277,6 +338,17 @@ check_pio_reads:
 	movw $RM(msg_pio_reads), %si
 	jmp fail_want16
 
+/* check_latch_reads: fail (PHASE + 5) if LATCH_READS > ECX. */
+check_latch_reads:
+	TD_INL(TD_LATCH_READS)
+	cmpl %ecx, %eax
+	ja 1f
+	ret
+1:	movb PHASE, %bl
+	addb $5, %bl
+	movw $RM(msg_latch_reads), %si
+	jmp fail_want16
+
 /* check_entry: the next log entry must be value ECX with meta EDI. */
 check_entry:
 	pushw %dx
@@ -309,6 +381,7 @@ msg_mmio_ok:	.asciz "coalesced MMIO writes arrived in order\n"
 msg_mixed_ok:	.asciz "interleaved posted PIO and coalesced MMIO writes arrived in order\n"
 msg_overflow_ok: .asciz "log overflow counted, first 1024 entries intact\n"
 msg_shadow_ok:	.asciz "LOG_PIO reads answered from the read shadow, in order\n"
+msg_latch_ok:	.asciz "LATCH reads answered past pending latches, in order\n"
 msg_ok:		.asciz "testdev posted writes: all in program order\n"
 msg_no_testdev:	.asciz "FAIL: no testdev ID at port 0x2100 (run with --dm-arg=--device=testdev):"
 msg_count:	.asciz "FAIL: number of logged writes:"
@@ -316,3 +389,4 @@ msg_value:	.asciz "FAIL: log entry out of order or wrong:"
 msg_meta:	.asciz "FAIL: log entry origin/size/offset:"
 msg_errors:	.asciz "FAIL: log overflow error count:"
 msg_pio_reads:	.asciz "FAIL: LOG_PIO reads the device model answered (at most):"
+msg_latch_reads: .asciz "FAIL: LATCH reads the device model answered (at most):"

@@ -77,8 +77,10 @@
 #define TD_COMMAND       (TD_PORT + 0x30)
 #define TD_POWER_BUTTON  (TD_PORT + 0x34)
 #define TD_LOG_PIO_READS (TD_PORT + 0x38)
+#define TD_LATCH_READS   (TD_PORT + 0x3c)
 #define TD_LOG_PIO       (TD_PORT + 0x40)
 #define TD_DOORBELL      (TD_PORT + 0x44)
+#define TD_LATCH         (TD_PORT + 0x48)
 #define TD_MMIO          0xff000000
 #define TD_LOG_MMIO      (TD_MMIO + 0x10000)
 #define TD_GSI           10

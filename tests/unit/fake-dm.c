@@ -43,6 +43,8 @@ struct dm_range {
 	uint16_t zone_off, zone_len; /* dm_claim_zone */
 	uint8_t shadow[16];          /* DM_CLAIM_SHADOWED */
 	uint16_t shadow_valid;
+	uint8_t kick[16];            /* dm_shadow_kick */
+	uint16_t latch;              /* dm_shadow_latch */
 	char name[32];
 	struct dm_range *next;
 };
@@ -133,6 +135,7 @@ struct dm {
 	struct dm_machine machine;
 	struct dm_drive *drives[FAKE_MAX_DRIVES];
 	unsigned int nr_drives;
+	struct dm_deferred *deferred;
 };
 
 static uint64_t size_mask(unsigned int size)
@@ -361,6 +364,80 @@ void dm_shadow_clear(struct dm_range *r, unsigned int off,
 	r->shadow_valid &= (uint16_t)~(((1u << size) - 1) << off);
 }
 
+void dm_shadow_kick(struct dm_range *r, unsigned int off, uint8_t bits)
+{
+	if (r && (r->flags & DM_CLAIM_SHADOWED) && shadow_args_ok(r, off, 1))
+		r->kick[off] = bits;
+}
+
+void dm_shadow_latch(struct dm_range *r, unsigned int off, unsigned int size,
+		     bool latch)
+{
+	uint16_t bits;
+
+	if (!r || !(r->flags & DM_CLAIM_SHADOWED) ||
+	    !shadow_args_ok(r, off, size))
+		return;
+	bits = (uint16_t)(((1u << size) - 1) << off);
+	r->latch = latch ? r->latch | bits : r->latch & ~bits;
+}
+
+bool fake_shadow_latch(struct dm *dm, enum dm_space space, uint64_t addr)
+{
+	struct dm_range *r = range_find(dm, space, addr);
+
+	return r && (r->flags & DM_CLAIM_SHADOWED) && addr - r->base < 16 &&
+	       (r->latch >> (addr - r->base) & 1);
+}
+
+uint8_t fake_shadow_kick(struct dm *dm, enum dm_space space, uint64_t addr)
+{
+	struct dm_range *r = range_find(dm, space, addr);
+
+	if (!r || !(r->flags & DM_CLAIM_SHADOWED) || addr - r->base >= 16)
+		return 0;
+	return r->kick[addr - r->base];
+}
+
+/* ------------------------------------------------------- deferred work */
+
+void dm_defer(struct dm *dm, struct dm_deferred *d)
+{
+	struct dm_deferred **p = &dm->deferred;
+
+	if (d->queued)
+		return;
+	while (*p)
+		p = &(*p)->next;
+	d->next = NULL;
+	d->queued = true;
+	*p = d;
+}
+
+void dm_defer_cancel(struct dm *dm, struct dm_deferred *d)
+{
+	for (struct dm_deferred **p = &dm->deferred; *p; p = &(*p)->next)
+		if (*p == d) {
+			*p = d->next;
+			d->queued = false;
+			return;
+		}
+}
+
+unsigned int fake_run_deferred(struct dm *dm)
+{
+	struct dm_deferred *d;
+	unsigned int n = 0;
+
+	while ((d = dm->deferred)) {
+		dm->deferred = d->next;
+		d->queued = false;
+		d->fn(d->opaque);
+		n++;
+	}
+	return n;
+}
+
 /* One thread and no guest here: nothing can look between the updates. */
 void dm_shadow_batch_begin(struct dm *dm)
 {
@@ -447,20 +524,133 @@ static uint64_t fake_read(struct dm *dm, enum dm_space space, uint64_t addr,
 	if (!r || !r->ops->read)
 		return size_mask(size);
 	v = r->ops->read(r->opaque, addr - r->base, size) & size_mask(size);
+	fake_run_deferred(dm);
 	check_shadows(dm);
 	return v;
+}
+
+/* Whether the hypervisor would post this write as a latch (ioreq.h): its
+ * bytes are all latches and it changes no kick bits of a valid byte. */
+static bool write_is_latch(const struct dm_range *r, unsigned int off,
+			   uint64_t value, unsigned int size)
+{
+	if (!(r->flags & DM_CLAIM_SHADOWED) || off + size > 16)
+		return false;
+	for (unsigned int i = 0; i < size; i++) {
+		unsigned int b = off + i;
+		uint8_t v = (uint8_t)(value >> (8 * i));
+
+		if (!(r->latch >> b & 1) ||
+		    (r->kick[b] && (!(r->shadow_valid >> b & 1) ||
+				    (r->kick[b] & (v ^ r->shadow[b])))))
+			return false;
+	}
+	return true;
+}
+
+/* What a latch may not change: every valid shadow byte but the written
+ * ones, and every line. */
+struct latch_view {
+	unsigned int n;
+	uint8_t (*bytes)[16];
+	uint16_t *valid;
+	struct fake_line lines[FAKE_NR_GSI];
+	unsigned int msi_count;
+};
+
+static void latch_view_take(struct dm *dm, const struct dm_range *written,
+			    uint16_t written_bytes, struct latch_view *v)
+{
+	unsigned int i = 0;
+
+	v->n = 0;
+	for (struct dm_range *r = dm->ranges; r; r = r->next)
+		v->n++;
+	v->bytes = calloc(v->n ? v->n : 1, 16);
+	v->valid = calloc(v->n ? v->n : 1, sizeof(*v->valid));
+	if (!v->bytes || !v->valid)
+		abort();
+	for (struct dm_range *r = dm->ranges; r; r = r->next, i++) {
+		memcpy(v->bytes[i], r->shadow, 16);
+		v->valid[i] = r->shadow_valid &
+			      (uint16_t)(r == written ? ~written_bytes : 0xffff);
+	}
+	memcpy(v->lines, dm->lines, sizeof(v->lines));
+	v->msi_count = dm->msi_count;
+}
+
+/*
+ * The latch invariant (dm_shadow_latch): after a write the device declared
+ * a latch, every byte the shadows showed before, but the written ones,
+ * still reads the same, and no line or MSI moved.  The hypervisor answers
+ * such reads from the old shadow while the write is on its way.  The
+ * reads here may make a device publish again: the shadows are put back.
+ */
+static void latch_view_check(struct dm *dm, const char *name,
+			     struct latch_view *v)
+{
+	unsigned int i = 0;
+	uint8_t (*now)[16] = calloc(v->n ? v->n : 1, 16);
+	uint16_t *now_valid = calloc(v->n ? v->n : 1, sizeof(*now_valid));
+	struct dm_range *r;
+
+	if (!now || !now_valid)
+		abort();
+	for (r = dm->ranges; r; r = r->next, i++) {
+		memcpy(now[i], r->shadow, 16);
+		now_valid[i] = r->shadow_valid;
+	}
+	for (r = dm->ranges, i = 0; r && i < v->n; r = r->next, i++)
+		for (unsigned int b = 0; b < 16; b++) {
+			uint8_t got;
+
+			if (!(v->valid[i] >> b & 1))
+				continue;
+			got = (uint8_t)r->ops->read(r->opaque, b, 1);
+			if (got == v->bytes[i][b])
+				continue;
+			fprintf(stderr, "fake-dm: a latch write to %s changed "
+				"byte %u of %s from %#x to %#x\n", name, b,
+				r->name, v->bytes[i][b], got);
+			abort();
+		}
+	for (r = dm->ranges, i = 0; r && i < v->n; r = r->next, i++) {
+		memcpy(r->shadow, now[i], 16);
+		r->shadow_valid = now_valid[i];
+	}
+	if (memcmp(v->lines, dm->lines, sizeof(v->lines)) ||
+	    v->msi_count != dm->msi_count) {
+		fprintf(stderr, "fake-dm: a latch write to %s moved an "
+			"interrupt\n", name);
+		abort();
+	}
+	free(now);
+	free(now_valid);
+	free(v->bytes);
+	free(v->valid);
 }
 
 static void fake_write(struct dm *dm, enum dm_space space, uint64_t addr,
 		       uint64_t value, unsigned int size)
 {
 	struct dm_range *r = range_find(dm, space, addr);
+	unsigned int off;
+	struct latch_view view;
+	bool latch;
 
-	if (r && r->ops->write) {
-		r->ops->write(r->opaque, addr - r->base, value &
-			      size_mask(size), size);
-		check_shadows(dm);
-	}
+	if (!r || !r->ops->write)
+		return;
+	off = (unsigned int)(addr - r->base);
+	value &= size_mask(size);
+	latch = write_is_latch(r, off, value, size);
+	if (latch)
+		latch_view_take(dm, r, (uint16_t)(((1u << size) - 1) << off),
+				&view);
+	r->ops->write(r->opaque, off, value, size);
+	fake_run_deferred(dm);
+	if (latch)
+		latch_view_check(dm, r->name, &view);
+	check_shadows(dm);
 }
 
 uint64_t fake_pio_read(struct dm *dm, uint64_t addr, unsigned int size)
@@ -723,6 +913,7 @@ void fake_clock_advance(struct dm *dm, uint64_t ns)
 			dm->now = t->expire;
 		t->armed = false;
 		t->fn(t->opaque);
+		fake_run_deferred(dm);
 		check_shadows(dm);
 	}
 	dm->now = target;
@@ -833,6 +1024,7 @@ bool fake_fd_ready(struct dm *dm, int fd, unsigned int events)
 	if (!events)
 		return false;
 	w->fn(w->opaque, fd, events);
+	fake_run_deferred(dm);
 	check_shadows(dm);
 	return true;
 }
@@ -842,8 +1034,12 @@ int fake_fd_poll(struct dm *dm, int timeout_ms)
 	unsigned int n = fake_fd_watch_count(dm), i = 0;
 	struct pollfd *pfd;
 	uint64_t *ids;
-	int ready, ran = 0;
+	int ready, ran = (int)fake_run_deferred(dm);
 
+	if (ran) {
+		check_shadows(dm);
+		return ran;
+	}
 	if (!n) {
 		if (timeout_ms != 0)
 			fprintf(stderr, "fake-dm: poll with nothing watched\n");
@@ -891,6 +1087,7 @@ int fake_fd_poll(struct dm *dm, int timeout_ms)
 		if (!ev)
 			continue;
 		w->fn(w->opaque, w->fd, ev);
+		fake_run_deferred(dm);
 		check_shadows(dm);
 		ran++;
 	}

@@ -11,7 +11,8 @@
  * - time: a fake clock that moves only when the test advances it, firing
  *   due timers in expiry order;
  * - host: fd watches that the test triggers (fake_fd_ready) or polls for
- *   real with poll() (fake_fd_poll);
+ *   real with poll() (fake_fd_poll); deferred work (dm_defer) runs after
+ *   each access, timer and fd callback, and in fake_fd_poll;
  * - platform: reset/power-off requests, the power button, console reports;
  * - drives: the test attaches its own struct dm_drive (fake_drive_add) for
  *   dm_drive_find(), and changes media as drives.c does.
@@ -58,6 +59,13 @@ bool fake_coalesced(struct dm *dm, enum dm_space space, uint64_t addr);
  * timer and fd callback (a mismatch aborts). */
 bool fake_shadow(struct dm *dm, enum dm_space space, uint64_t addr,
 		 uint8_t *value);
+/* Whether a write to the shadowed byte at addr is a latch
+ * (dm_shadow_latch).  After every write the hypervisor would post as a
+ * latch, the other shadowed bytes and the interrupt lines are checked to
+ * be unchanged (a mismatch aborts). */
+bool fake_shadow_latch(struct dm *dm, enum dm_space space, uint64_t addr);
+/* The kick bits of the shadowed byte at addr (dm_shadow_kick). */
+uint8_t fake_shadow_kick(struct dm *dm, enum dm_space space, uint64_t addr);
 unsigned int fake_claim_count(struct dm *dm);
 
 /* ---------------------------------------------------------- interrupts */
@@ -95,6 +103,9 @@ bool fake_fd_ready(struct dm *dm, int fd, unsigned int events);
  * (a callback may change any watch).  Returns how many callbacks ran, 0
  * after timeout_ms (-1: wait forever) with nothing ready. */
 int fake_fd_poll(struct dm *dm, int timeout_ms);
+/* Runs the deferred work queued (dm_defer) first, as the real device
+ * model does before it sleeps; returns how much ran. */
+unsigned int fake_run_deferred(struct dm *dm);
 /* Polls until no watched fd is ready (at most max_rounds rounds). */
 int fake_fd_poll_idle(struct dm *dm, unsigned int max_rounds);
 /* The eventfd dm_ioeventfd() made for addr, or -1. */

@@ -658,6 +658,50 @@ static void test_level_irq_resample(void **state)
 	finish(&hv);
 }
 
+/* A one-byte write to the UART: synchronous (the answer returned), or
+ * posted with the doorbell rung. */
+static struct ioreq uart_write(struct fake_hv *hv, uint64_t port,
+			       uint8_t v)
+{
+	return sync_req(hv, 0, (struct ioreq){ .addr = port, .data = v,
+		.size = 1, .count = 1, .type = IOREQ_TYPE_PIO,
+		.dir = IOREQ_WRITE, .range_id = hv->serial_range });
+}
+
+/* An edge line (the UART's, GSI 4) raised while the device model handles
+ * a synchronous request comes back in the answer, for the hypervisor to
+ * raise before the vCPU goes on, and its irqfd stays quiet; raised by a
+ * posted write, which has no answer, it goes through the irqfd. */
+static void test_edge_irq_in_the_answer(void **state)
+{
+	static const char *const args[] = { "--serial", "none", NULL };
+	const uint64_t ier = 0x3f9, iir = 0x3fa, mcr = 0x3fc;
+	struct fake_hv hv;
+	int irqfd;
+
+	(void)state;
+	start(&hv, args);
+	irqfd = hv.irqfd[4];
+	assert_true(irqfd > 0);
+	assert_int_equal(uart_write(&hv, mcr, 0x08).edge_gsis, 0); /* OUT2 */
+	/* THR empty interrupt enabled: the line rises in this request. */
+	assert_int_equal(uart_write(&hv, ier, 0x02).edge_gsis, 1u << 4);
+	assert_int_equal(irqfd_writes(irqfd, 0), 0);
+	/* Reading IIR acknowledges THRE; an answer without edges. */
+	assert_int_equal(io_read(&hv, IOREQ_TYPE_PIO, iir, 1,
+				 hv.serial_range) & 0x0f, 0x02);
+	assert_int_equal(uart_write(&hv, ier, 0x00).edge_gsis, 0);
+	/* Posted: the rising edge reaches the irqfd. */
+	post_quietly(&hv, 0, ier, 0x02, 1, hv.serial_range);
+	ring_doorbell(slot(&hv, 0));
+	assert_int_equal(irqfd_writes(irqfd, 1), 1);
+	assert_int_equal(io_read(&hv, IOREQ_TYPE_PIO, ier, 1,
+				 hv.serial_range), 0x02);
+	send_simple(&hv, DM_MSG_QUIT);
+	assert_int_equal(reap(&hv), 0);
+	finish(&hv);
+}
+
 static void test_bad_control_message_is_fatal(void **state)
 {
 	struct fake_hv hv;
@@ -890,6 +934,7 @@ int main(void)
 		cmocka_unit_test(test_serial_posted_write_ordering),
 		cmocka_unit_test(test_quit_with_a_unix_console_exits_0),
 		cmocka_unit_test(test_level_irq_resample),
+		cmocka_unit_test(test_edge_irq_in_the_answer),
 		cmocka_unit_test(test_bad_control_message_is_fatal),
 		cmocka_unit_test(test_oversized_message_is_fatal),
 		cmocka_unit_test(test_unexpected_fd_is_fatal),

@@ -980,11 +980,27 @@ static void test_read_shadows(void **state)
 	dm_shadow_clear(r, 0, 1);
 	assert_int_equal(e->valid, 0x1c);
 
+	/* Latch and kick bits: under the seqlock, no write if unchanged. */
+	seq = e->seq;
+	dm_shadow_latch(r, 1, 3, true);
+	assert_int_equal(e->latch, 0x0e);
+	assert_int_equal(e->seq, seq + 2);
+	dm_shadow_latch(r, 1, 3, true);
+	dm_shadow_kick(r, 3, 0x10);
+	assert_int_equal(e->kick[3], 0x10);
+	assert_int_equal(e->seq, seq + 4);
+	dm_shadow_kick(r, 3, 0x10);
+	dm_shadow_latch(r, 2, 1, false);
+	assert_int_equal(e->latch, 0x0a);
+	assert_int_equal(e->seq, seq + 6);
+
 	dm_shadow_batch_begin(fx->dm);
 	dm_shadow_set(r, 0, 1, 0x66);
 	dm_release(fx->dm, r);
 	dm_shadow_batch_end(fx->dm);
 	assert_int_equal(e->valid, 0);
+	assert_int_equal(e->latch, 0);
+	assert_int_equal(e->kick[3], 0);
 	assert_true(e->base == ~0ull);
 
 	/* Longer than a shadow: the claim goes through without one. */

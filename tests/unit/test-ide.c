@@ -1348,6 +1348,49 @@ static void test_read_shadows(void **state)
 		fail_msg("error line: %s", fake_last_error);
 }
 
+/* Latches and doorbells (dm_shadow_latch, dm_shadow_kick).  The fake
+ * checks after every write it would post as a latch that no other
+ * published byte and no line changed; this checks the declarations. */
+static void test_latches(void **state)
+{
+	struct ide_fx *f = one_disk(state);
+	uint8_t v;
+
+	bm_status(f, 0);
+	for (unsigned int p = 1; p < 7; p++)
+		assert_true(fake_shadow_latch(f->dm, DM_SPACE_PIO, 0x1f0 + p));
+	assert_false(fake_shadow_latch(f->dm, DM_SPACE_PIO, 0x1f0));
+	assert_false(fake_shadow_latch(f->dm, DM_SPACE_PIO, 0x1f7));
+	assert_false(fake_shadow_latch(f->dm, DM_SPACE_PIO, 0x3f6));
+	assert_int_equal(fake_shadow_kick(f->dm, DM_SPACE_PIO, 0x1f6),
+			 0x10); /* DEV */
+	for (unsigned int p = 0; p < 16; p++)
+		assert_true(fake_shadow_latch(f->dm, DM_SPACE_PIO,
+					      IDE_BM_BASE + p));
+	assert_int_equal(fake_shadow_kick(f->dm, DM_SPACE_PIO,
+					  bm_port(0, BM_CMD)), BM_CMD_START);
+	assert_int_equal(fake_shadow_kick(f->dm, DM_SPACE_PIO,
+					  bm_port(1, BM_CMD)), BM_CMD_START);
+	/* With HOB set a task file write changes the other registers'
+	 * reads (it clears HOB): no latch until one has cleared it. */
+	ide_ctl(f, 0, CTL_HOB);
+	assert_false(fake_shadow_latch(f->dm, DM_SPACE_PIO, 0x1f2));
+	ide_out(f, 0, REG_NSECT, 0x12);
+	assert_true(fake_shadow_latch(f->dm, DM_SPACE_PIO, 0x1f2));
+	/* Latches checked by the fake on the way: the task file, the
+	 * Device register keeping DEV, the PRD address, a bus master status
+	 * write and a direction change without START. */
+	ide_out(f, 0, REG_LBAL, 0x34);
+	ide_select(f, 0, 0);
+	bm_setup(f, 0, 0x10000, true);
+	fake_pio_write(f->dm, bm_port(0, BM_STATUS), BM_ST_INTR, 1);
+	fake_pio_write(f->dm, bm_port(0, BM_CMD), BM_CMD_READ, 1);
+	assert_true(fake_shadow(f->dm, DM_SPACE_PIO, 0x1f0 + REG_LBAL, &v));
+	assert_int_equal(v, 0x34);
+	if (fake_nr_errors)
+		fail_msg("error line: %s", fake_last_error);
+}
+
 /* --------------------------------------------------------- SET FEATURES */
 
 static void test_set_features(void **state)
@@ -1603,6 +1646,7 @@ int main(void)
 		T(test_nien),
 		T(test_status_clears_intrq),
 		T(test_read_shadows),
+		T(test_latches),
 		T(test_set_features),
 		T(test_host_writethrough),
 		T(test_reset_during_dma),
