@@ -401,9 +401,11 @@ static void handle_event(struct blk *b, const struct io_event *ev)
 /* Runs the callbacks of everything completed so far, then submits what
  * waits.  Requests that callbacks queue meanwhile wait for the next call
  * (their eventfd signal or deferred work is still pending).  wait: first
- * wait for at least one iocb if any is in the kernel. */
-static void reap(struct blk *b, bool wait)
+ * wait for at least one iocb if any is in the kernel.  False if
+ * io_getevents() failed (logged). */
+static bool reap(struct blk *b, bool wait)
 {
+	bool ok = true;
 	struct io_event ev[SUBMIT_BATCH];
 	struct timespec zero = { 0, 0 };
 	struct req_list l;
@@ -416,9 +418,11 @@ static void reap(struct blk *b, bool wait)
 			n = io_getevents(b->ctx, wait ? 1 : 0, SUBMIT_BATCH,
 					 ev, wait ? NULL : &zero);
 		wait = false;
-		if (n < 0 && n != -EINTR)
+		if (n < 0 && n != -EINTR) {
 			log_error("%s: io_getevents: %s", b->path,
 				  strerror(-n));
+			ok = false;
+		}
 		for (int i = 0; i < n; i++)
 			handle_event(b, &ev[i]);
 	} while (n == SUBMIT_BATCH);
@@ -439,6 +443,7 @@ static void reap(struct blk *b, bool wait)
 	while ((r = list_pop(&l)))
 		complete(r, r->ret);
 	submit_pending(b);
+	return ok;
 }
 
 static void drain_eventfd(struct blk *b)
@@ -456,7 +461,7 @@ static void blk_event(void *opaque, int fd, unsigned int events)
 	(void)fd;
 	(void)events;
 	drain_eventfd(b);
-	reap(b, false);
+	(void)reap(b, false);
 }
 
 /* The deferred reap (see "Completions" above).  Without O_DIRECT nothing
@@ -466,9 +471,8 @@ static void blk_reap_later(void *opaque)
 {
 	struct blk *b = opaque;
 
-	do
-		reap(b, !b->direct);
-	while (!b->direct && b->aio_in_flight);
+	while (reap(b, !b->direct) && !b->direct && b->aio_in_flight)
+		;
 }
 
 void blk_poll(struct blk *b, bool wait)
@@ -476,9 +480,11 @@ void blk_poll(struct blk *b, bool wait)
 	struct pollfd pfd = { .fd = b->efd, .events = POLLIN };
 
 	for (;;) {
+		bool ok;
+
 		drain_eventfd(b);
-		reap(b, !b->direct);
-		if (!wait || !b->in_flight)
+		ok = reap(b, !b->direct);
+		if (!wait || !b->in_flight || !ok)
 			return;
 		/* Deferred completions signal nothing: reap them now. */
 		if (b->done.head || (!b->direct && b->aio_in_flight))

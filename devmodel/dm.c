@@ -66,8 +66,10 @@ void dm_defer_cancel(struct dm *dm, struct dm_deferred *d)
 
 	if (!d->queued)
 		return;
-	while (*p != d)
+	while (*p && *p != d)
 		p = &(*p)->next;
+	if (!*p)
+		return;
 	*p = d->next;
 	if (dm->deferred_tail == &d->next)
 		dm->deferred_tail = p;
@@ -76,9 +78,14 @@ void dm_defer_cancel(struct dm *dm, struct dm_deferred *d)
 
 void dm_run_deferred(struct dm *dm)
 {
+	unsigned int n = 0;
 	struct dm_deferred *d;
 
-	while ((d = dm->deferred)) {
+	/* As many as are queued now; what they queue goes behind them (a
+	 * cancelled one lets a later one run in this pass). */
+	for (d = dm->deferred; d; d = d->next)
+		n++;
+	while (n-- && (d = dm->deferred)) {
 		dm->deferred = d->next;
 		if (!dm->deferred)
 			dm->deferred_tail = &dm->deferred;
@@ -89,7 +96,8 @@ void dm_run_deferred(struct dm *dm)
 
 void dm_unlock(struct dm *dm)
 {
-	dm_run_deferred(dm);
+	while (dm->deferred)
+		dm_run_deferred(dm);
 	pthread_mutex_unlock(&dm->lock);
 }
 

@@ -322,7 +322,8 @@ struct dm *dm_new(int ctl_fd);
 void dm_lock(struct dm *dm);
 /* Runs the deferred work first (dm_defer). */
 void dm_unlock(struct dm *dm);
-/* Runs the deferred work queued so far and what it queues (lock held). */
+/* Runs the deferred work queued so far, not what that queues (lock
+ * held); dm_unlock() runs until nothing is left. */
 void dm_run_deferred(struct dm *dm);
 /* Handles one message from the hypervisor after SETUP (main thread, lock
  * held). */

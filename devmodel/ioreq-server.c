@@ -292,12 +292,14 @@ static void handle_request(struct ioreq_thread *t)
 	}
 	ioreq_dispatch(dm, &req, t->buf);
 	/* What the access finished at once (a DMA from the page cache)
-	 * completes before the answer, its interrupt with it. */
+	 * completes before the answer, its interrupt with it.  Only the
+	 * work queued by now: what that queues (a long transfer's next
+	 * chunk) runs after the answer, in dm_unlock(), so that no request
+	 * waits for more than one chunk. */
 	dm_run_deferred(dm);
 	irq_collect_edges(NULL);
 	/* Counts every message the handler sent (a BAR move's claims). */
 	seq = ctl_sent_count(dm);
-	dm_unlock(dm);
 
 	if (req.dir == IOREQ_READ) {
 		if (req.count > 1)
@@ -313,6 +315,7 @@ static void handle_request(struct ioreq_thread *t)
 	__atomic_store_n(&slot->state, IOREQ_STATE_DONE, __ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&slot->hv_sleeping, __ATOMIC_SEQ_CST))
 		futex_wake(&slot->state);
+	dm_unlock(dm);
 }
 
 static bool has_posted(struct ioreq_vcpu *slot)

@@ -147,13 +147,14 @@ bool ioreq_send_posted(struct vm *vm, unsigned int vcpu,
 
 	if (head - tail >= IOREQ_POSTED_SLOTS)
 		return false;
+	/* Other vCPU threads read pending entries (ioreq-shadow.c). */
 	p = &s->posted[head % IOREQ_POSTED_SLOTS];
-	p->addr = req->addr;
-	p->data = req->data;
-	p->size = req->size;
-	p->type = req->type;
-	p->range_id = req->range_id;
-	p->flags = flags;
+	__atomic_store_n(&p->addr, req->addr, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->data, req->data, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->size, req->size, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->type, req->type, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->range_id, req->range_id, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->flags, flags, __ATOMIC_RELAXED);
 	__atomic_store_n(&s->posted_head, head + 1, __ATOMIC_RELEASE);
 	ring_doorbell(s);
 	return true;

@@ -15,8 +15,12 @@
  * newer pending write, which is held against the read just the same.
  *
  * A write is a latch only if no unfinished write other than latches is
- * pending when it is classified: the latch bits it goes by are then the
- * ones of the state every earlier write left.
+ * pending when it is classified, checked before the shadow is copied (the
+ * tail's acquire pairs with the device model's release after handling):
+ * the latch and kick bits it goes by are then those of the state every
+ * earlier write left, as latches change neither.  Only in a one-vCPU
+ * domain: another vCPU could post a write that changes the bits between
+ * this classification and this write's handling.
  */
 #include "ioreq-client.h"
 
@@ -127,10 +131,13 @@ enum ioreq_write_kind ioreq_classify_write(struct vm *vm, uint32_t range_id,
 	const struct ioreq_client *c = &vm->dm->ioreq;
 	struct ioreq_shadow e;
 	uint16_t bytes;
-	bool rings = false;
+	bool rings = false, quiet;
 
 	if (off > IOREQ_SHADOW_BYTES || len > IOREQ_SHADOW_BYTES - off ||
-	    !len || !shadow_copy(c, range_id, &e) || e.base != base)
+	    !len)
+		return IOREQ_WRITE_POSTED;
+	quiet = c->nr_vcpus == 1 && !posted_blocks(c, 0, 0, 0);
+	if (!shadow_copy(c, range_id, &e) || e.base != base)
 		return IOREQ_WRITE_POSTED;
 	bytes = byte_mask(off, len);
 	for (unsigned int i = 0; i < len; i++)
@@ -142,7 +149,7 @@ enum ioreq_write_kind ioreq_classify_write(struct vm *vm, uint32_t range_id,
 	if (rings)
 		return thread_may_spin(ioreq_clock_ns()) ? IOREQ_WRITE_POSTED :
 							  IOREQ_WRITE_SYNC;
-	if ((e.latch & bytes) == bytes && !posted_blocks(c, 0, 0, 0))
+	if (quiet && (e.latch & bytes) == bytes)
 		return IOREQ_WRITE_LATCH;
 	return IOREQ_WRITE_POSTED;
 }

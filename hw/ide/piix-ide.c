@@ -139,21 +139,25 @@ void ide_publish(struct ide_channel *ch)
 	dm_shadow_batch_end(ide->dm);
 	/* Latches: the task file and Device register while HOB is clear (a
 	 * write clears HOB, which would change the other registers' reads)
-	 * unless the write selects the other device; every bus master
-	 * register unless the write starts or stops the transfer, the
-	 * doorbell. */
+	 * unless the write selects the other device. */
 	dm_shadow_latch(ch->cmd_range, 1, 6, !(ch->ctl & CTL_HOB));
 	dm_shadow_kick(ch->cmd_range, 6, DEV_DEV);
-	dm_shadow_latch(bm, ch->index * 8, 8, true);
-	dm_shadow_kick(bm, ch->index * 8, BM_CMD_START);
 }
 
 /* After a bus master register access: both channels, so that a BAR the
- * guest has just (re)mapped gets all of its bytes published at once. */
+ * guest has just (re)mapped gets all of its bytes published at once.
+ * Latches: every bus master register unless the write starts or stops the
+ * transfer, the doorbell; declared here only, by a bus master access, as
+ * a latch write (a task file's) must not change latch bits. */
 static void bm_publish(struct piix_ide *ide)
 {
-	for (unsigned int i = 0; i < 2; i++)
+	struct dm_range *bm = pci_bar_range(ide->fn, BM_BAR);
+
+	for (unsigned int i = 0; i < 2; i++) {
 		ide_publish(&ide->ch[i]);
+		dm_shadow_latch(bm, i * 8, 8, true);
+		dm_shadow_kick(bm, i * 8, BM_CMD_START);
+	}
 }
 
 static uint64_t cmd_port_read(void *opaque, uint64_t off, unsigned int size)

@@ -42,18 +42,20 @@
  * write: a shadow read waits for those as a synchronous one would.
  *
  * Neither side trusts the other's fields: the device model checks size,
- * count and type of every request; the hypervisor reads only data and
- * ctl_seq of a response and bounds the wait by its device-model timeout.
+ * count and type of every request; the hypervisor reads only data, ctl_seq
+ * and edge_gsis of a response and bounds the wait by its device-model
+ * timeout.
  *
  * Latches: a shadow's latch bit i says that a write to byte i changes
  * nothing but what reads of the bytes it writes return (no interrupt, no
- * other register), unless it changes kick bits (below).  The hypervisor
- * marks such a posted write IOREQ_POSTED_LATCH when no other unfinished
- * posted write is pending (so the bits it went by are current), and a
- * pending latch then holds back only shadow reads of the bytes it writes:
- * the guest's status poll after writing a task file or a PRD address is
- * answered at once.  The device model changes latch bits only while it
- * handles a guest access (or while the vCPUs are stopped).
+ * other register, no latch or kick bit), unless it changes kick bits
+ * (below).  In a one-vCPU domain the hypervisor marks such a posted write
+ * IOREQ_POSTED_LATCH when no other unfinished posted write is pending (so
+ * the bits it went by are current), and a pending latch then holds back
+ * only shadow reads of the bytes it writes: the guest's status poll after
+ * writing a task file or a PRD address is answered at once.  The device
+ * model changes latch bits only while it handles a guest access (or while
+ * the vCPUs are stopped).
  * Doorbells: a shadow's kick bits mark the bits of a register whose change
  * by a write does more than a latch; for a bus master's start bit that is
  * work ending in an interrupt.  A vCPU thread that shares its CPU with the
@@ -61,8 +63,9 @@
  * them synchronously: posted, it would wait until the vCPU blocks,
  * typically in HLT waiting for the very interrupt.  Edges: the edge-triggered GSIs the device model
  * raised while it handled a synchronous request come back in the answer
- * (edge_gsis), and the hypervisor raises them (KVM_IRQ_LINE) before the
- * vCPU resumes, instead of the device model writing their irqfds, which
+ * (edge_gsis; two edges of one GSI in one request are one pulse, as close
+ * edges on an ISA line are), and the hypervisor raises them (KVM_IRQ_LINE)
+ * before the vCPU resumes, instead of the device model writing their irqfds, which
  * KVM injects from a kernel worker (IOAPIC routes cannot be injected from
  * the writer's context).  The hypervisor accepts only GSIs it gave the
  * device model an edge irqfd for.

@@ -254,11 +254,6 @@ test_main16:
 	movw $TD_LATCH, %dx
 	movb $0x33, %al
 	outb %al, %dx			/* after a MARK: not a latch */
-	movw $(TD_LATCH + 3), %dx
-	inb %dx, %al			/* held back, then 0x5a */
-	movzbl %al, %eax
-	movl $0x5a, %ecx
-	call check_count
 	movw $TD_LATCH, %dx
 	inl %dx, %eax			/* in order: MARK, then the value */
 	movl $0x5a780033, %ecx

@@ -554,6 +554,8 @@ struct latch_view {
 	unsigned int n;
 	uint8_t (*bytes)[16];
 	uint16_t *valid;
+	uint8_t (*kick)[16];
+	uint16_t *latch;
 	struct fake_line lines[FAKE_NR_GSI];
 	unsigned int msi_count;
 };
@@ -568,10 +570,14 @@ static void latch_view_take(struct dm *dm, const struct dm_range *written,
 		v->n++;
 	v->bytes = calloc(v->n ? v->n : 1, 16);
 	v->valid = calloc(v->n ? v->n : 1, sizeof(*v->valid));
-	if (!v->bytes || !v->valid)
+	v->kick = calloc(v->n ? v->n : 1, 16);
+	v->latch = calloc(v->n ? v->n : 1, sizeof(*v->latch));
+	if (!v->bytes || !v->valid || !v->kick || !v->latch)
 		abort();
 	for (struct dm_range *r = dm->ranges; r; r = r->next, i++) {
 		memcpy(v->bytes[i], r->shadow, 16);
+		memcpy(v->kick[i], r->kick, 16);
+		v->latch[i] = r->latch;
 		v->valid[i] = r->shadow_valid &
 			      (uint16_t)(r == written ? ~written_bytes : 0xffff);
 	}
@@ -582,7 +588,8 @@ static void latch_view_take(struct dm *dm, const struct dm_range *written,
 /*
  * The latch invariant (dm_shadow_latch): after a write the device declared
  * a latch, every byte the shadows showed before, but the written ones,
- * still reads the same, and no line or MSI moved.  The hypervisor answers
+ * still reads the same, no latch or kick bit changed, and no line or MSI
+ * moved.  The hypervisor answers
  * such reads from the old shadow while the write is on its way.  The
  * reads here may make a device publish again: the shadows are put back.
  */
@@ -599,6 +606,13 @@ static void latch_view_check(struct dm *dm, const char *name,
 	for (r = dm->ranges; r; r = r->next, i++) {
 		memcpy(now[i], r->shadow, 16);
 		now_valid[i] = r->shadow_valid;
+	}
+	for (r = dm->ranges, i = 0; r && i < v->n; r = r->next, i++) {
+		if (r->latch == v->latch[i] && !memcmp(r->kick, v->kick[i], 16))
+			continue;
+		fprintf(stderr, "fake-dm: a latch write to %s changed the "
+			"latch or kick bits of %s\n", name, r->name);
+		abort();
 	}
 	for (r = dm->ranges, i = 0; r && i < v->n; r = r->next, i++)
 		for (unsigned int b = 0; b < 16; b++) {
@@ -628,6 +642,8 @@ static void latch_view_check(struct dm *dm, const char *name,
 	free(now_valid);
 	free(v->bytes);
 	free(v->valid);
+	free(v->kick);
+	free(v->latch);
 }
 
 static void fake_write(struct dm *dm, enum dm_space space, uint64_t addr,
