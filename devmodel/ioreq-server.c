@@ -263,6 +263,7 @@ static void handle_request(struct ioreq_thread *t)
 	const char *why;
 	size_t bytes;
 	uint32_t seq, edges = 0;
+	bool more;
 
 	dm_lock(dm);
 	irq_collect_edges(&edges);
@@ -300,6 +301,11 @@ static void handle_request(struct ioreq_thread *t)
 	irq_collect_edges(NULL);
 	/* Counts every message the handler sent (a BAR move's claims). */
 	seq = ctl_sent_count(dm);
+	/* The lock is dropped first unless work remains: a vCPU woken on
+	 * this CPU would preempt a thread holding it. */
+	more = dm->deferred != NULL;
+	if (!more)
+		dm_unlock(dm);
 
 	if (req.dir == IOREQ_READ) {
 		if (req.count > 1)
@@ -315,7 +321,8 @@ static void handle_request(struct ioreq_thread *t)
 	__atomic_store_n(&slot->state, IOREQ_STATE_DONE, __ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&slot->hv_sleeping, __ATOMIC_SEQ_CST))
 		futex_wake(&slot->state);
-	dm_unlock(dm);
+	if (more)
+		dm_unlock(dm);
 }
 
 static bool has_posted(struct ioreq_vcpu *slot)
