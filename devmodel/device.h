@@ -98,9 +98,9 @@ void dm_shadow_batch_end(struct dm *dm);
 /* Latches: declares that a write to [off, off + size) of the claim that
  * changes no kick bits (below) changes nothing but what reads of the bytes
  * it writes return: no interrupt, no other register, no other range, no
- * latch or kick bit (an address or a task file register).  The hypervisor then goes on
- * answering reads of the claim's other bytes from the shadow while such a
- * write is on its way.  Change it only while handling a guest access: it
+ * latch or kick bit (an address or a task file register).  The hypervisor
+ * then goes on answering reads of the claim's other bytes from the shadow
+ * while such a write is on its way.  Change it only while handling a guest access: it
  * must describe the state the guest's writes left.
  * Kick bits of byte off: a write changing them does more than a latch.
  * Mark a doorbell so (a write that starts work ending in an interrupt, a

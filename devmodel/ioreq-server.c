@@ -10,8 +10,8 @@
  * out of shared memory once, checks it, handles it under the device-model
  * lock, runs the deferred work the handler left (dm_defer: a DMA from the
  * page cache completes there), and publishes the answer with release
- * semantics, with the edges raised meanwhile (ioreq.h, "Edges").  With no work it
- * spins for a short while (the guest often issues the next access within
+ * semantics, with the edges raised meanwhile (ioreq.h, "Edges").  With no
+ * work it spins for a short while (the guest often issues the next access within
  * microseconds, and then neither side makes a system call), then sets
  * dm_sleeping and sleeps in FUTEX_WAIT on the doorbell.  The area is
  * shared between processes, so the futex operations are the shared

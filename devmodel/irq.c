@@ -35,8 +35,6 @@
 
 #include "hvmkit/log.h"
 
-_Static_assert(DM_MAX_GSI <= 32, "edge_gsis has 32 bits");
-
 struct dm_irq {
 	struct dm *dm;
 	unsigned int gsi;

@@ -100,11 +100,26 @@ static uint32_t range_id_alloc(struct dm *dm)
 	return id;
 }
 
+/* The shadow's seqlock around an update: odd while it is written. */
+static uint32_t shadow_seq_begin(struct ioreq_shadow *e)
+{
+	uint32_t seq = e->seq;
+
+	__atomic_store_n(&e->seq, seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	return seq;
+}
+
+static void shadow_seq_end(struct ioreq_shadow *e, uint32_t seq)
+{
+	__atomic_store_n(&e->seq, seq + 2, __ATOMIC_RELEASE);
+}
+
 /* True if the shadow already shows value (all of its bytes valid). */
 static bool shadow_shows(const struct ioreq_shadow *e, unsigned int off,
 			 unsigned int size, uint64_t value)
 {
-	uint16_t bits = (uint16_t)(((1u << size) - 1) << off);
+	uint16_t bits = ioreq_shadow_mask(off, size);
 
 	if ((e->valid & bits) != bits)
 		return false;
@@ -119,19 +134,18 @@ static bool shadow_shows(const struct ioreq_shadow *e, unsigned int off,
 static void shadow_write(struct ioreq_shadow *e, unsigned int off,
 			 unsigned int size, uint64_t value, bool valid)
 {
-	uint16_t bits = (uint16_t)(((1u << size) - 1) << off);
-	uint32_t seq = e->seq;
+	uint16_t bits = ioreq_shadow_mask(off, size);
+	uint32_t seq;
 
 	if (valid ? shadow_shows(e, off, size, value) : !(e->valid & bits))
 		return;
-	__atomic_store_n(&e->seq, seq + 1, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
+	seq = shadow_seq_begin(e);
 	for (unsigned int i = 0; valid && i < size; i++)
 		__atomic_store_n(&e->bytes[off + i],
 				 (uint8_t)(value >> (8 * i)), __ATOMIC_RELAXED);
 	__atomic_store_n(&e->valid, valid ? e->valid | bits : e->valid & ~bits,
 			 __ATOMIC_RELAXED);
-	__atomic_store_n(&e->seq, seq + 2, __ATOMIC_RELEASE);
+	shadow_seq_end(e, seq);
 }
 
 static bool shadow_args_ok(const struct dm_range *r, unsigned int off,
@@ -200,16 +214,15 @@ static void shadow_meta_write(struct ioreq_shadow *e, int off, uint8_t kick,
 			      uint16_t mask, bool latch)
 {
 	uint16_t bits = latch ? e->latch | mask : e->latch & ~mask;
-	uint32_t seq = e->seq;
+	uint32_t seq;
 
 	if (bits == e->latch && (off < 0 || e->kick[off] == kick))
 		return;
-	__atomic_store_n(&e->seq, seq + 1, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
+	seq = shadow_seq_begin(e);
 	if (off >= 0)
 		__atomic_store_n(&e->kick[off], kick, __ATOMIC_RELAXED);
 	__atomic_store_n(&e->latch, bits, __ATOMIC_RELAXED);
-	__atomic_store_n(&e->seq, seq + 2, __ATOMIC_RELEASE);
+	shadow_seq_end(e, seq);
 }
 
 void dm_shadow_kick(struct dm_range *r, unsigned int off, uint8_t bits)
@@ -223,23 +236,21 @@ void dm_shadow_latch(struct dm_range *r, unsigned int off, unsigned int size,
 {
 	if (r && r->shadow && shadow_args_ok(r, off, size))
 		shadow_meta_write(r->shadow, -1, 0,
-				  (uint16_t)(((1u << size) - 1) << off), latch);
+				  ioreq_shadow_mask(off, size), latch);
 }
 
 /* Invalidates the whole shadow, latch and kick bits included, and ties
  * it to the claim at base. */
 static void shadow_reset(struct ioreq_shadow *e, uint64_t base)
 {
-	uint32_t seq = e->seq;
+	uint32_t seq = shadow_seq_begin(e);
 
-	__atomic_store_n(&e->seq, seq + 1, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
 	__atomic_store_n(&e->valid, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&e->latch, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&e->base, base, __ATOMIC_RELAXED);
 	for (unsigned int i = 0; i < IOREQ_SHADOW_BYTES; i++)
 		__atomic_store_n(&e->kick[i], 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&e->seq, seq + 2, __ATOMIC_RELEASE);
+	shadow_seq_end(e, seq);
 }
 
 static void range_describe(char *buf, size_t len, enum dm_space space,

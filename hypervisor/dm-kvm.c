@@ -49,8 +49,6 @@ struct dm_kvm_regs {
 	uint32_t edge_gsis;  /* bit n: GSI n has an edge irqfd */
 };
 
-_Static_assert(DM_MAX_GSI <= 32, "edge_gsis has 32 bits");
-
 struct dm_range_reg {
 	struct dm_range_reg *next;
 	struct vm *vm;

@@ -95,9 +95,13 @@ static bool shadow_copy(const struct ioreq_client *c, uint32_t range_id,
 	return __atomic_load_n(&e->seq, __ATOMIC_RELAXED) == seq;
 }
 
-static uint16_t byte_mask(unsigned int off, unsigned int len)
+/* The shadow bits of len bytes at off, or 0 if they are not all inside
+ * the shadow's window (or len is 0). */
+static uint16_t window_bits(unsigned int off, unsigned int len)
 {
-	return (uint16_t)(((1u << len) - 1) << off);
+	if (!len || off > IOREQ_SHADOW_BYTES || len > IOREQ_SHADOW_BYTES - off)
+		return 0;
+	return ioreq_shadow_mask(off, len);
 }
 
 bool ioreq_shadow_read(struct vm *vm, uint32_t range_id, uint64_t base,
@@ -107,15 +111,13 @@ bool ioreq_shadow_read(struct vm *vm, uint32_t range_id, uint64_t base,
 	const struct ioreq_client *c = &vm->dm->ioreq;
 	const struct ioreq_area_header *h =
 		(const struct ioreq_area_header *)c->area;
+	uint16_t need = window_bits(off, len);
 	struct ioreq_shadow e;
-	uint16_t need;
 
-	if (off > IOREQ_SHADOW_BYTES || len > IOREQ_SHADOW_BYTES - off ||
-	    !len || atomic_load(&vm->dm->dead) ||
+	if (!need || atomic_load(&vm->dm->dead) ||
 	    posted_blocks(c, range_id, base + off, len) ||
 	    !shadow_copy(c, range_id, &e))
 		return false;
-	need = byte_mask(off, len);
 	if (e.base != base || (e.valid & need) != need)
 		return false;
 	memcpy(data, e.bytes + off, len);
@@ -129,23 +131,24 @@ enum ioreq_write_kind ioreq_classify_write(struct vm *vm, uint32_t range_id,
 					   const uint8_t *data)
 {
 	const struct ioreq_client *c = &vm->dm->ioreq;
+	uint16_t bytes = window_bits(off, len);
 	struct ioreq_shadow e;
-	uint16_t bytes;
 	bool rings = false, quiet;
 
-	if (off > IOREQ_SHADOW_BYTES || len > IOREQ_SHADOW_BYTES - off ||
-	    !len)
+	if (!bytes)
 		return IOREQ_WRITE_POSTED;
 	quiet = c->nr_vcpus == 1 && !posted_blocks(c, 0, 0, 0);
 	if (!shadow_copy(c, range_id, &e) || e.base != base)
 		return IOREQ_WRITE_POSTED;
-	bytes = byte_mask(off, len);
-	for (unsigned int i = 0; i < len; i++)
-		rings |= (e.kick[off + i] & (data[i] ^ e.bytes[off + i])) != 0;
-	/* A byte whose value is not known: its kick bits may change. */
-	for (unsigned int i = 0; i < len; i++)
-		if (e.kick[off + i] && !(e.valid >> (off + i) & 1))
+	for (unsigned int i = 0; i < len; i++) {
+		unsigned int b = off + i;
+
+		/* A byte whose value is not known: its kick bits may
+		 * change. */
+		if (e.kick[b] && (!(e.valid >> b & 1) ||
+				  (e.kick[b] & (data[i] ^ e.bytes[b]))))
 			rings = true;
+	}
 	if (rings)
 		return thread_may_spin(ioreq_clock_ns()) ? IOREQ_WRITE_POSTED :
 							  IOREQ_WRITE_SYNC;

@@ -62,10 +62,9 @@ on_local_kvm() {
 # rig-run then kills it after TIMEOUT seconds and exits 125 (the rig
 # failed, not a test).  That attempt's results are dropped and the rig is
 # run again, saying so, up to four boots; a fourth rig failure is a FAIL.
-# (The freeze is the rig's: the tree this session started from froze in 1
-# of 4 runs of the device-model suite, the final one in 1 of 3 runs of
-# the tiny guests; an L1 freeze stops everything in L1, per-test timeouts
-# included, so it is not a test's hang.)  TIMEOUT is a hang guard a few
+# (The freeze is the rig's: trees from before the suites' latest changes
+# freeze as well, and an L1 freeze stops everything in L1, per-test
+# timeouts included, so it is not a test's hang.)  TIMEOUT is a hang guard a few
 # times the suites' normal time, so that a frozen L1 costs little.
 rig_suites() {
 	local name=$1 timeout=$2 rc why cmd='' s out attempt

@@ -139,9 +139,8 @@ void ide_publish(struct ide_channel *ch)
 	dm_shadow_batch_end(ide->dm);
 	/* Latches: the task file and Device register while HOB is clear (a
 	 * write clears HOB, which would change the other registers' reads)
-	 * unless the write selects the other device. */
+	 * unless the write selects the other device (channel_init). */
 	dm_shadow_latch(ch->cmd_range, 1, 6, !(ch->ctl & CTL_HOB));
-	dm_shadow_kick(ch->cmd_range, 6, DEV_DEV);
 }
 
 /* After a bus master register access: both channels, so that a BAR the
@@ -406,6 +405,8 @@ static int channel_init(struct piix_ide *ide, unsigned int i)
 			  legacy[i].cmd, legacy[i].cmd + 7, legacy[i].ctl);
 		return -1;
 	}
+	/* Selecting the other device is no latch (ide_publish). */
+	dm_shadow_kick(ch->cmd_range, 6, DEV_DEV);
 	return 0;
 }
 

@@ -37,6 +37,7 @@
 #define DM_MAX_FDS       4
 #define DM_MAX_RAM_BLOCKS 4
 #define DM_MAX_GSI       24      /* IOAPIC pins 0-23 */
+_Static_assert(DM_MAX_GSI <= 32, "ioreq.edge_gsis has a bit per GSI");
 
 enum dm_msg_type {
 	/* HV -> DM */

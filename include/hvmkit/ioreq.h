@@ -61,14 +61,15 @@
  * work ending in an interrupt.  A vCPU thread that shares its CPU with the
  * device model (it cannot spin, see ioreq-client.c) sends a write changing
  * them synchronously: posted, it would wait until the vCPU blocks,
- * typically in HLT waiting for the very interrupt.  Edges: the edge-triggered GSIs the device model
- * raised while it handled a synchronous request come back in the answer
- * (edge_gsis; two edges of one GSI in one request are one pulse, as close
- * edges on an ISA line are), and the hypervisor raises them (KVM_IRQ_LINE)
- * before the vCPU resumes, instead of the device model writing their irqfds, which
- * KVM injects from a kernel worker (IOAPIC routes cannot be injected from
- * the writer's context).  The hypervisor accepts only GSIs it gave the
- * device model an edge irqfd for.
+ * typically in HLT waiting for the very interrupt.
+ * Edges: the edge-triggered GSIs the device model raised while it handled
+ * a synchronous request come back in the answer (edge_gsis; two edges of
+ * one GSI in one request are one pulse, as close edges on an ISA line
+ * are), and the hypervisor raises them (KVM_IRQ_LINE) before the vCPU
+ * resumes, instead of the device model writing their irqfds, which KVM
+ * injects from a kernel worker (IOAPIC routes cannot be injected from the
+ * writer's context).  The hypervisor accepts only GSIs it gave the device
+ * model an edge irqfd for.
  */
 #ifndef HVMKIT_IOREQ_H
 #define HVMKIT_IOREQ_H
@@ -184,6 +185,13 @@ _Static_assert(sizeof(struct ioreq) <= IOREQ_CACHELINE, "ioreq too big");
 _Static_assert(sizeof(struct ioreq_area_header) <= 4096,
 	       "the area header must fit its page");
 _Static_assert(IOREQ_SHADOW_BYTES <= 16, "valid has 16 bits");
+
+/* The valid/latch bits of len bytes at offset off of a shadow (off + len
+ * at most IOREQ_SHADOW_BYTES). */
+static inline uint16_t ioreq_shadow_mask(unsigned int off, unsigned int len)
+{
+	return (uint16_t)(((1u << len) - 1) << off);
+}
 _Static_assert((IOREQ_POSTED_SLOTS & (IOREQ_POSTED_SLOTS - 1)) == 0,
 	       "posted ring size must be a power of two");
 

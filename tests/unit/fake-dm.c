@@ -18,6 +18,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "hvmkit/ioreq.h"
 #include "hvmkit/log.h"
 #include "hvmkit/util.h"
 
@@ -352,7 +353,7 @@ void dm_shadow_set(struct dm_range *r, unsigned int off, unsigned int size,
 		return;
 	for (unsigned int i = 0; i < size; i++)
 		r->shadow[off + i] = (uint8_t)(value >> (8 * i));
-	r->shadow_valid |= (uint16_t)(((1u << size) - 1) << off);
+	r->shadow_valid |= ioreq_shadow_mask(off, size);
 }
 
 void dm_shadow_clear(struct dm_range *r, unsigned int off,
@@ -361,7 +362,7 @@ void dm_shadow_clear(struct dm_range *r, unsigned int off,
 	if (!r || !(r->flags & DM_CLAIM_SHADOWED) ||
 	    !shadow_args_ok(r, off, size))
 		return;
-	r->shadow_valid &= (uint16_t)~(((1u << size) - 1) << off);
+	r->shadow_valid &= (uint16_t)~ioreq_shadow_mask(off, size);
 }
 
 void dm_shadow_kick(struct dm_range *r, unsigned int off, uint8_t bits)
@@ -378,7 +379,7 @@ void dm_shadow_latch(struct dm_range *r, unsigned int off, unsigned int size,
 	if (!r || !(r->flags & DM_CLAIM_SHADOWED) ||
 	    !shadow_args_ok(r, off, size))
 		return;
-	bits = (uint16_t)(((1u << size) - 1) << off);
+	bits = ioreq_shadow_mask(off, size);
 	r->latch = latch ? r->latch | bits : r->latch & ~bits;
 }
 
@@ -464,55 +465,91 @@ bool fake_shadow(struct dm *dm, enum dm_space space, uint64_t addr,
 	return true;
 }
 
+/* Every range's shadow, latch and kick bits, in the ranges' order. */
+struct shadow_snap {
+	uint8_t bytes[16];
+	uint16_t valid;
+	uint8_t kick[16];
+	uint16_t latch;
+};
+
+static struct shadow_snap *snap_take(struct dm *dm, unsigned int *n)
+{
+	struct shadow_snap *s;
+	struct dm_range *r;
+	unsigned int i = 0;
+
+	*n = 0;
+	for (r = dm->ranges; r; r = r->next)
+		(*n)++;
+	s = calloc(*n ? *n : 1, sizeof(*s));
+	if (!s)
+		abort();
+	for (r = dm->ranges; r; r = r->next, i++) {
+		memcpy(s[i].bytes, r->shadow, 16);
+		s[i].valid = r->shadow_valid;
+		memcpy(s[i].kick, r->kick, 16);
+		s[i].latch = r->latch;
+	}
+	return s;
+}
+
+/*
+ * Aborts unless every byte valid in want (n ranges) is what the device
+ * returns for a one-byte read there; latch_write names the write want was
+ * taken before, or is NULL.  The reads may make a device publish again
+ * (any of its ranges): the shadows are put back as they were, so that a
+ * device missing an update is not mended by the check.
+ */
+static void snap_verify(struct dm *dm, const struct shadow_snap *want,
+			unsigned int n, const char *latch_write)
+{
+	unsigned int i, now_n;
+	struct shadow_snap *now = snap_take(dm, &now_n);
+	struct dm_range *r;
+
+	for (r = dm->ranges, i = 0; r && i < n; r = r->next, i++)
+		for (unsigned int b = 0; b < 16; b++) {
+			uint8_t v;
+
+			if (!(want[i].valid >> b & 1))
+				continue;
+			v = (uint8_t)r->ops->read(r->opaque, b, 1);
+			if (v == want[i].bytes[b])
+				continue;
+			if (latch_write)
+				fprintf(stderr, "fake-dm: a latch write to %s "
+					"changed byte %u of %s from %#x to "
+					"%#x\n", latch_write, b, r->name,
+					want[i].bytes[b], v);
+			else
+				fprintf(stderr, "fake-dm: %s: read shadow of "
+					"byte %u is %#x, a read returns %#x\n",
+					r->name, b, want[i].bytes[b], v);
+			abort();
+		}
+	for (r = dm->ranges, i = 0; r && i < now_n; r = r->next, i++) {
+		memcpy(r->shadow, now[i].bytes, 16);
+		r->shadow_valid = now[i].valid;
+	}
+	free(now);
+}
+
 /*
  * The invariant the hypervisor relies on: every valid shadow byte is what
  * the device returns for a one-byte read there, a read without side
  * effects.  Checked after everything that can change a device's state (an
  * access, a timer, an fd callback) and whenever a line rises, so every
  * unit test and the fuzzers check it; a mismatch is a device bug and
- * aborts.  The check's own reads may make a device publish again (any of
- * its ranges): every shadow is saved before the first read and put back
- * after the last, so that a device missing an update is not mended by the
- * check.
+ * aborts.
  */
 static void check_shadows(struct dm *dm)
 {
-	unsigned int n = 0, i = 0;
-	struct dm_range *r;
-	struct saved {
-		uint8_t bytes[16];
-		uint16_t valid;
-	} *saved;
+	unsigned int n;
+	struct shadow_snap *s = snap_take(dm, &n);
 
-	for (r = dm->ranges; r; r = r->next)
-		n++;
-	saved = calloc(n ? n : 1, sizeof(*saved));
-	if (!saved)
-		abort();
-	for (r = dm->ranges; r; r = r->next, i++) {
-		memcpy(saved[i].bytes, r->shadow, 16);
-		saved[i].valid = r->shadow_valid;
-	}
-	for (r = dm->ranges, i = 0; r; r = r->next, i++) {
-		for (unsigned int b = 0; b < 16; b++) {
-			uint8_t v;
-
-			if (!(saved[i].valid >> b & 1))
-				continue;
-			v = (uint8_t)r->ops->read(r->opaque, b, 1);
-			if (v == saved[i].bytes[b])
-				continue;
-			fprintf(stderr, "fake-dm: %s: read shadow of byte %u "
-				"is %#x, a read returns %#x\n", r->name, b,
-				saved[i].bytes[b], v);
-			abort();
-		}
-	}
-	for (r = dm->ranges, i = 0; r; r = r->next, i++) {
-		memcpy(r->shadow, saved[i].bytes, 16);
-		r->shadow_valid = saved[i].valid;
-	}
-	free(saved);
+	snap_verify(dm, s, n, NULL);
+	free(s);
 }
 
 static uint64_t fake_read(struct dm *dm, enum dm_space space, uint64_t addr,
@@ -549,13 +586,10 @@ static bool write_is_latch(const struct dm_range *r, unsigned int off,
 }
 
 /* What a latch may not change: every valid shadow byte but the written
- * ones, and every line. */
+ * ones, every latch and kick bit, and every line. */
 struct latch_view {
+	struct shadow_snap *snap;
 	unsigned int n;
-	uint8_t (*bytes)[16];
-	uint16_t *valid;
-	uint8_t (*kick)[16];
-	uint16_t *latch;
 	struct fake_line lines[FAKE_NR_GSI];
 	unsigned int msi_count;
 };
@@ -565,22 +599,10 @@ static void latch_view_take(struct dm *dm, const struct dm_range *written,
 {
 	unsigned int i = 0;
 
-	v->n = 0;
-	for (struct dm_range *r = dm->ranges; r; r = r->next)
-		v->n++;
-	v->bytes = calloc(v->n ? v->n : 1, 16);
-	v->valid = calloc(v->n ? v->n : 1, sizeof(*v->valid));
-	v->kick = calloc(v->n ? v->n : 1, 16);
-	v->latch = calloc(v->n ? v->n : 1, sizeof(*v->latch));
-	if (!v->bytes || !v->valid || !v->kick || !v->latch)
-		abort();
-	for (struct dm_range *r = dm->ranges; r; r = r->next, i++) {
-		memcpy(v->bytes[i], r->shadow, 16);
-		memcpy(v->kick[i], r->kick, 16);
-		v->latch[i] = r->latch;
-		v->valid[i] = r->shadow_valid &
-			      (uint16_t)(r == written ? ~written_bytes : 0xffff);
-	}
+	v->snap = snap_take(dm, &v->n);
+	for (struct dm_range *r = dm->ranges; r; r = r->next, i++)
+		if (r == written)
+			v->snap[i].valid &= (uint16_t)~written_bytes;
 	memcpy(v->lines, dm->lines, sizeof(v->lines));
 	v->msi_count = dm->msi_count;
 }
@@ -589,61 +611,31 @@ static void latch_view_take(struct dm *dm, const struct dm_range *written,
  * The latch invariant (dm_shadow_latch): after a write the device declared
  * a latch, every byte the shadows showed before, but the written ones,
  * still reads the same, no latch or kick bit changed, and no line or MSI
- * moved.  The hypervisor answers
- * such reads from the old shadow while the write is on its way.  The
- * reads here may make a device publish again: the shadows are put back.
+ * moved.  The hypervisor answers such reads from the old shadow while the
+ * write is on its way.
  */
 static void latch_view_check(struct dm *dm, const char *name,
 			     struct latch_view *v)
 {
-	unsigned int i = 0;
-	uint8_t (*now)[16] = calloc(v->n ? v->n : 1, 16);
-	uint16_t *now_valid = calloc(v->n ? v->n : 1, sizeof(*now_valid));
 	struct dm_range *r;
+	unsigned int i;
 
-	if (!now || !now_valid)
-		abort();
-	for (r = dm->ranges; r; r = r->next, i++) {
-		memcpy(now[i], r->shadow, 16);
-		now_valid[i] = r->shadow_valid;
-	}
 	for (r = dm->ranges, i = 0; r && i < v->n; r = r->next, i++) {
-		if (r->latch == v->latch[i] && !memcmp(r->kick, v->kick[i], 16))
+		if (r->latch == v->snap[i].latch &&
+		    !memcmp(r->kick, v->snap[i].kick, 16))
 			continue;
 		fprintf(stderr, "fake-dm: a latch write to %s changed the "
 			"latch or kick bits of %s\n", name, r->name);
 		abort();
 	}
-	for (r = dm->ranges, i = 0; r && i < v->n; r = r->next, i++)
-		for (unsigned int b = 0; b < 16; b++) {
-			uint8_t got;
-
-			if (!(v->valid[i] >> b & 1))
-				continue;
-			got = (uint8_t)r->ops->read(r->opaque, b, 1);
-			if (got == v->bytes[i][b])
-				continue;
-			fprintf(stderr, "fake-dm: a latch write to %s changed "
-				"byte %u of %s from %#x to %#x\n", name, b,
-				r->name, v->bytes[i][b], got);
-			abort();
-		}
-	for (r = dm->ranges, i = 0; r && i < v->n; r = r->next, i++) {
-		memcpy(r->shadow, now[i], 16);
-		r->shadow_valid = now_valid[i];
-	}
+	snap_verify(dm, v->snap, v->n, name);
 	if (memcmp(v->lines, dm->lines, sizeof(v->lines)) ||
 	    v->msi_count != dm->msi_count) {
 		fprintf(stderr, "fake-dm: a latch write to %s moved an "
 			"interrupt\n", name);
 		abort();
 	}
-	free(now);
-	free(now_valid);
-	free(v->bytes);
-	free(v->valid);
-	free(v->kick);
-	free(v->latch);
+	free(v->snap);
 }
 
 static void fake_write(struct dm *dm, enum dm_space space, uint64_t addr,
@@ -660,7 +652,7 @@ static void fake_write(struct dm *dm, enum dm_space space, uint64_t addr,
 	value &= size_mask(size);
 	latch = write_is_latch(r, off, value, size);
 	if (latch)
-		latch_view_take(dm, r, (uint16_t)(((1u << size) - 1) << off),
+		latch_view_take(dm, r, ioreq_shadow_mask(off, size),
 				&view);
 	r->ops->write(r->opaque, off, value, size);
 	fake_run_deferred(dm);
